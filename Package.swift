@@ -1,0 +1,54 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+/// Synod: Patterns of Distributed Systems in Swift.
+/// Targets follow the design map (docs/architecture.md): pure protocol cores at the
+/// bottom, drivers (the simulator, later the NIO runtime) above them, the CLI on top.
+let strict: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "Synod",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "SynodCore", targets: ["SynodCore"]),
+        .library(name: "Raft", targets: ["Raft"]),
+        .library(name: "Simulation", targets: ["Simulation"]),
+        .library(name: "Checker", targets: ["Checker"]),
+        .executable(name: "synod", targets: ["synod"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
+    ],
+    targets: [
+        .target(name: "SynodCore", swiftSettings: strict),
+        .target(name: "Raft", dependencies: ["SynodCore"], swiftSettings: strict),
+        .target(name: "Checker", dependencies: ["SynodCore", "Raft"], swiftSettings: strict),
+        .target(
+            name: "Simulation",
+            dependencies: [
+                "SynodCore", "Raft", "Checker",
+                .product(name: "HeapModule", package: "swift-collections"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "synod",
+            dependencies: [
+                "SynodCore", "Raft", "Simulation", "Checker",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "SynodCoreTests", dependencies: ["SynodCore"], swiftSettings: strict),
+        .testTarget(name: "RaftTests", dependencies: ["Raft", "SynodCore"], swiftSettings: strict),
+        .testTarget(
+            name: "SimulationTests",
+            dependencies: ["Simulation", "Checker", "Raft", "SynodCore"],
+            swiftSettings: strict
+        ),
+    ]
+)

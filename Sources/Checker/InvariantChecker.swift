@@ -1,0 +1,228 @@
+import SynodCore
+
+/// A broken invariant: its name and what was seen.
+public struct CheckFailure: Error, Sendable, Equatable, CustomStringConvertible {
+    public var invariant: String
+    public var detail: String
+
+    public init(invariant: String, detail: String) {
+        self.invariant = invariant
+        self.detail = detail
+    }
+
+    public var description: String { "\(invariant): \(detail)" }
+}
+
+/// Raft's safety properties (Raft paper, Figure 3) plus durability, checked after every
+/// event with work proportional to what the event changed:
+///
+/// - `election-safety`: at most one leader per term;
+/// - `log-matching`: two logs with an entry of the same index and term are identical up to it;
+/// - `leader-completeness`: a new leader holds every committed entry;
+/// - `state-machine-safety`: every server applies the same entry at an index, and a
+///   committed entry is never removed or changed;
+/// - `durability`: every committed entry stays on a majority of disks.
+///
+/// Logs are mirrored as chains of prefix digests (`EntryDigest`), so each check is a
+/// comparison of two numbers.
+public struct InvariantChecker: Sendable {
+    public let members: [NodeID]
+    let majority: Int
+    /// Prefix digests of each server's in-memory log: `memory[n][i]` covers entries 1...i+1.
+    var memory: [[UInt64]]
+    /// Prefix digests of what each server's disk holds durably.
+    var disk: [[UInt64]]
+    var commitIndexOf: [LogIndex]
+    var appliedIndexOf: [LogIndex]
+    /// The committed log as prefix digests, and each committed entry's own digest.
+    var committedChain: [UInt64] = []
+    var committedEntries: [UInt64] = []
+    /// Every (index, term) seen in any log and the prefix digest it had.
+    var seen: [IndexAndTerm: UInt64] = [:]
+    var leaders: [Term: NodeID] = [:]
+    /// Client commands among the committed entries.
+    public private(set) var committedCommands = 0
+
+    struct IndexAndTerm: Hashable, Sendable {
+        var index: UInt64
+        var term: UInt64
+    }
+
+    public init(members: [NodeID]) {
+        self.members = members.sorted()
+        precondition(self.members.enumerated().allSatisfy { $0.element.rawValue == $0.offset + 1 }, "ids must be 1...n")
+        majority = members.count / 2 + 1
+        memory = Array(repeating: [], count: members.count)
+        disk = Array(repeating: [], count: members.count)
+        commitIndexOf = Array(repeating: .zero, count: members.count)
+        appliedIndexOf = Array(repeating: .zero, count: members.count)
+    }
+
+    /// The highest index known committed.
+    public var commitIndex: LogIndex { LogIndex(UInt64(committedChain.count)) }
+
+    // MARK: In-memory logs
+
+    /// A server changed its in-memory log: dropped entries from `truncateFrom` (if any),
+    /// then appended `entries`.
+    public mutating func logChanged(
+        _ node: NodeID, truncateFrom: LogIndex?, entries: [LogEntry]
+    ) -> CheckFailure? {
+        let slot = node.rawValue - 1
+        let cut = truncateFrom ?? entries.first?.index ?? LogIndex(UInt64(memory[slot].count) + 1)
+        if cut <= commitIndexOf[slot] {
+            return CheckFailure(
+                invariant: "state-machine-safety",
+                detail: "\(node) removed committed entries from index \(cut) (its commit index is \(commitIndexOf[slot]))")
+        }
+        let keep = Int(cut.rawValue) - 1
+        if keep < memory[slot].count { memory[slot].removeSubrange(keep...) }
+        for entry in entries {
+            guard Int(entry.index.rawValue) == memory[slot].count + 1 else {
+                return CheckFailure(invariant: "log-matching", detail: "\(node) appended \(entry) with a gap")
+            }
+            let previous = memory[slot].last ?? EntryDigest.empty
+            let digest = EntryDigest.chain(previous, EntryDigest.of(entry))
+            memory[slot].append(digest)
+            let key = IndexAndTerm(index: entry.index.rawValue, term: entry.term.rawValue)
+            if let known = seen[key] {
+                if known != digest {
+                    return CheckFailure(
+                        invariant: "log-matching",
+                        detail: "\(node) holds entry \(entry.index)@\(entry.term) with a log prefix that differs from another server's")
+                }
+            } else {
+                seen[key] = digest
+            }
+        }
+        return nil
+    }
+
+    /// A server restarted from its disk: its in-memory log is what the disk kept, and
+    /// its commit and applied indexes start over.
+    public mutating func restarted(_ node: NodeID, log: [LogEntry]) {
+        let slot = node.rawValue - 1
+        memory[slot] = Self.chain(of: log)
+        commitIndexOf[slot] = .zero
+        appliedIndexOf[slot] = .zero
+    }
+
+    // MARK: Roles and commitment
+
+    public mutating func becameLeader(_ node: NodeID, term: Term) -> CheckFailure? {
+        if let other = leaders[term], other != node {
+            return CheckFailure(invariant: "election-safety", detail: "\(other) and \(node) both lead term \(term)")
+        }
+        leaders[term] = node
+        let slot = node.rawValue - 1
+        let committed = committedChain.count
+        if committed > 0, memory[slot].count < committed || memory[slot][committed - 1] != committedChain[committed - 1] {
+            return CheckFailure(
+                invariant: "leader-completeness",
+                detail: "\(node) leads term \(term) without every committed entry (committed through \(committed), its log ends at \(memory[slot].count))")
+        }
+        return nil
+    }
+
+    /// A server's commit index (High-Water Mark) moved to `index`; `entries` lets the
+    /// checker count client commands among newly committed entries.
+    public mutating func commitAdvanced(_ node: NodeID, to index: LogIndex, log entryAt: (LogIndex) -> LogEntry?) -> CheckFailure? {
+        let slot = node.rawValue - 1
+        let target = Int(index.rawValue)
+        commitIndexOf[slot] = index
+        guard target > 0 else { return nil }
+        guard memory[slot].count >= target else {
+            return CheckFailure(
+                invariant: "state-machine-safety",
+                detail: "\(node) commits through \(index) but its log ends at \(memory[slot].count)")
+        }
+        let overlap = min(target, committedChain.count)
+        if overlap > 0, memory[slot][overlap - 1] != committedChain[overlap - 1] {
+            return CheckFailure(
+                invariant: "state-machine-safety",
+                detail: "\(node) committed through \(index) a log that differs from the committed log at or before \(overlap)")
+        }
+        if target > committedChain.count {
+            for i in committedChain.count..<target {
+                committedChain.append(memory[slot][i])
+                let entry = entryAt(LogIndex(UInt64(i + 1)))!
+                committedEntries.append(EntryDigest.of(entry))
+                if entry.kind == .command { committedCommands += 1 }
+            }
+            return checkDurability()
+        }
+        return nil
+    }
+
+    /// A server handed `entries` to its state machine.
+    public mutating func applied(_ node: NodeID, entries: [LogEntry]) -> CheckFailure? {
+        let slot = node.rawValue - 1
+        for entry in entries {
+            let i = Int(entry.index.rawValue)
+            guard i == Int(appliedIndexOf[slot].rawValue) + 1 else {
+                return CheckFailure(
+                    invariant: "state-machine-safety",
+                    detail: "\(node) applied \(entry.index) after \(appliedIndexOf[slot]) (out of order)")
+            }
+            guard i <= committedEntries.count, committedEntries[i - 1] == EntryDigest.of(entry) else {
+                return CheckFailure(
+                    invariant: "state-machine-safety",
+                    detail: "\(node) applied \(entry) at \(entry.index), which is not the committed entry there")
+            }
+            appliedIndexOf[slot] = entry.index
+        }
+        return nil
+    }
+
+    // MARK: Disks
+
+    /// Writes up to some point became durable on `node`'s disk, which now holds `log`
+    /// from index `from` on (everything before it unchanged).
+    public mutating func diskChanged(_ node: NodeID, truncateFrom: LogIndex?, entries: [LogEntry]) -> CheckFailure? {
+        let slot = node.rawValue - 1
+        let cut = truncateFrom ?? entries.first?.index ?? LogIndex(UInt64(disk[slot].count) + 1)
+        let keep = Int(cut.rawValue) - 1
+        var truncated = false
+        if keep < disk[slot].count {
+            disk[slot].removeSubrange(keep...)
+            truncated = true
+        }
+        for entry in entries {
+            let previous = disk[slot].last ?? EntryDigest.empty
+            disk[slot].append(EntryDigest.chain(previous, EntryDigest.of(entry)))
+        }
+        return truncated && keep < committedChain.count ? checkDurability() : nil
+    }
+
+    /// Replaces the mirror of a disk wholesale (after a crash kept part of its unsynced writes).
+    public mutating func diskReset(_ node: NodeID, log: [LogEntry]) -> CheckFailure? {
+        disk[node.rawValue - 1] = Self.chain(of: log)
+        return checkDurability()
+    }
+
+    /// Every committed entry is on a majority of disks. Prefix digests make the highest
+    /// committed index the only one to check: a disk holding it holds all before it.
+    func checkDurability() -> CheckFailure? {
+        let top = committedChain.count
+        guard top > 0 else { return nil }
+        var holders = 0
+        for chain in disk where chain.count >= top && chain[top - 1] == committedChain[top - 1] { holders += 1 }
+        if holders < majority {
+            return CheckFailure(
+                invariant: "durability",
+                detail: "committed entry \(top) is durable on \(holders) disks, fewer than a majority (\(majority))")
+        }
+        return nil
+    }
+
+    static func chain(of log: [LogEntry]) -> [UInt64] {
+        var result: [UInt64] = []
+        result.reserveCapacity(log.count)
+        var previous = EntryDigest.empty
+        for entry in log {
+            previous = EntryDigest.chain(previous, EntryDigest.of(entry))
+            result.append(previous)
+        }
+        return result
+    }
+}

@@ -1,0 +1,152 @@
+import SynodCore
+
+/// The leader's view of one follower's log (etcd calls it Progress).
+struct FollowerProgress: Sendable {
+    var nextIndex: LogIndex
+    var matchIndex: LogIndex = .zero
+    /// Probing: one AppendEntries at a time until the logs are known to match.
+    /// Replicating: entries are sent optimistically, without waiting (Request Pipeline).
+    var isProbing = true
+    var lastSent: Instant
+}
+
+/// What only a leader keeps.
+struct LeaderState: Sendable {
+    var peers: [NodeID]
+    var progress: [FollowerProgress]
+    var heartbeatDue: Instant
+
+    init(peers: [NodeID], nextIndex: LogIndex, now: Instant) {
+        self.peers = peers
+        self.progress = peers.map { _ in FollowerProgress(nextIndex: nextIndex, lastSent: now) }
+        self.heartbeatDue = now
+    }
+
+    func slot(of peer: NodeID) -> Int? { peers.firstIndex(of: peer) }
+}
+
+extension RaftNode {
+    mutating func appendAsLeader(_ entry: LogEntry) {
+        log.append(entry)
+        persistence.logChanged(from: entry.index)
+        for slot in leaderState!.peers.indices where !leaderState!.progress[slot].isProbing {
+            sendAppend(slot: slot)
+        }
+        // A lone server needs no one else: it commits once its own write is synced.
+    }
+
+    /// Sends the follower at `slot` the entries from its next index (possibly none: a heartbeat).
+    mutating func sendAppend(slot: Int) {
+        let progress = leaderState!.progress[slot]
+        let prev = progress.nextIndex.advanced(by: -1)
+        let entries = Array(log.entries(from: progress.nextIndex, limit: configuration.maxEntriesPerAppend))
+        let request = AppendEntries(
+            term: term, prevLogIndex: prev, prevLogTerm: log.term(at: prev) ?? .zero, entries: entries,
+            leaderCommit: commitIndex)
+        if !progress.isProbing, let last = entries.last {
+            leaderState!.progress[slot].nextIndex = last.index.advanced(by: 1)
+        }
+        leaderState!.progress[slot].lastSent = now
+        send(.appendEntries(request), to: leaderState!.peers[slot])
+    }
+
+    /// HeartBeat: every follower hears from the leader at least once per interval, so
+    /// its election timer never fires while the leader lives.
+    mutating func heartbeatIfDue() {
+        guard now >= leaderState!.heartbeatDue else { return }
+        let interval = configuration.heartbeatInterval
+        var nextDue = now + interval
+        for slot in leaderState!.peers.indices {
+            if leaderState!.progress[slot].lastSent + interval <= now || leaderState!.progress[slot].isProbing {
+                sendAppend(slot: slot)
+            }
+            nextDue = min(nextDue, leaderState!.progress[slot].lastSent + interval)
+        }
+        leaderState!.heartbeatDue = max(nextDue, now + TimeSpan(nanoseconds: interval.nanoseconds / 4))
+    }
+
+    mutating func handleAppendEntries(_ request: AppendEntries, from leader: NodeID) {
+        // Same term: whoever sends AppendEntries is this term's leader.
+        if role != .follower || leaderID != leader {
+            // A leader hearing another leader of its own term means election safety is
+            // already broken (only a deliberate bug gets here); yield and let the checker report it.
+            becomeFollower(term: term, leader: leader)
+        } else {
+            resetElectionDeadline()
+        }
+        guard let localPrevTerm = log.term(at: request.prevLogIndex) else {
+            if request.prevLogIndex < log.baseIndex {
+                // Already compacted here, so it matches: acknowledge what we know.
+                reply(.appendEntriesResponse(.accepted(term: term, matchIndex: log.baseIndex)), to: leader)
+                return
+            }
+            let hint = AppendEntriesResponse.rejected(
+                term: term, rejectedIndex: request.prevLogIndex, conflictIndex: log.lastIndex.advanced(by: 1),
+                conflictTerm: nil)
+            reply(.appendEntriesResponse(hint), to: leader)
+            return
+        }
+        if localPrevTerm != request.prevLogTerm {
+            let hint = AppendEntriesResponse.rejected(
+                term: term, rejectedIndex: request.prevLogIndex,
+                conflictIndex: log.firstIndex(ofTermAt: request.prevLogIndex), conflictTerm: localPrevTerm)
+            reply(.appendEntriesResponse(hint), to: leader)
+            return
+        }
+        for entry in request.entries {
+            if let existing = log.term(at: entry.index) {
+                if existing == entry.term { continue }
+                log.truncate(from: entry.index)
+            }
+            log.append(entry)
+            persistence.logChanged(from: entry.index)
+        }
+        let lastNew = request.prevLogIndex.advanced(by: request.entries.count)
+        if request.leaderCommit > commitIndex {
+            commitIndex = max(commitIndex, min(request.leaderCommit, lastNew))
+        }
+        reply(.appendEntriesResponse(.accepted(term: term, matchIndex: lastNew)), to: leader)
+    }
+
+    mutating func handleAppendResponse(_ response: AppendEntriesResponse, from follower: NodeID) {
+        guard role == .leader, let slot = leaderState!.slot(of: follower) else { return }
+        var progress = leaderState!.progress[slot]
+        if response.success {
+            if response.matchIndex > progress.matchIndex { progress.matchIndex = response.matchIndex }
+            if progress.nextIndex <= progress.matchIndex { progress.nextIndex = progress.matchIndex.advanced(by: 1) }
+            let wasProbing = progress.isProbing
+            progress.isProbing = false
+            leaderState!.progress[slot] = progress
+            advanceCommitIndex()
+            if wasProbing, progress.nextIndex <= log.lastIndex { sendAppend(slot: slot) }
+            return
+        }
+        // A rejection older than what the follower already acknowledged is stale.
+        if response.rejectedIndex < progress.matchIndex { return }
+        var next = response.conflictIndex
+        if let conflictTerm = response.conflictTerm, let last = log.lastIndex(of: conflictTerm) {
+            next = last.advanced(by: 1)
+        }
+        next = min(max(next, progress.matchIndex.advanced(by: 1)), log.lastIndex.advanced(by: 1))
+        progress.nextIndex = next
+        progress.isProbing = true
+        leaderState!.progress[slot] = progress
+        sendAppend(slot: slot)
+    }
+
+    /// Raises the High-Water Mark to the highest index a majority has made durable,
+    /// the leader counting itself only for what its own disk has synced. Only an entry
+    /// of the current term commits by counting (§5.4.2, Figure 8).
+    mutating func advanceCommitIndex() {
+        let state = leaderState!
+        let durable = persistence.durableIndex
+        let majority = quorum.committed { member -> LogIndex in
+            if member == id { return durable }
+            return state.progress[state.slot(of: member)!].matchIndex
+        }
+        guard majority > commitIndex else { return }
+        if log.term(at: majority) == term || configuration.bugs.contains(.commitPreviousTerm) {
+            commitIndex = majority
+        }
+    }
+}

@@ -1,0 +1,56 @@
+import SynodCore
+
+/// A write a Raft server needs on its disk: optionally new hard state, then the log
+/// change (drop every entry from `truncateFrom` on, then append `entries`). The driver
+/// performs writes in order and reports `synced(through:)` once they are durable.
+public struct RaftWrite: Sendable, Equatable {
+    public var id: PersistID
+    public var hardState: HardState?
+    public var truncateFrom: LogIndex?
+    public var entries: [LogEntry]
+
+    public init(id: PersistID, hardState: HardState?, truncateFrom: LogIndex?, entries: [LogEntry]) {
+        self.id = id
+        self.hardState = hardState
+        self.truncateFrom = truncateFrom
+        self.entries = entries
+    }
+}
+
+/// Everything one input made a Raft server want done, in the order to do it:
+/// start `writes`, send `messages` (none of them depends on an unsynced write: those
+/// are held inside the core until `synced(through:)`), apply `committed`, and call
+/// `tick(at:)` no later than `wakeAt`.
+///
+/// Drivers keep one value and pass it `inout` to every input, clearing it after
+/// acting on it, so that the hot path allocates nothing.
+public struct RaftOutput: Sendable {
+    public var writes: [RaftWrite] = []
+    public var messages: [Envelope<RaftMessage>] = []
+    /// Newly committed entries, in index order: apply them to the state machine.
+    public var committed: [LogEntry] = []
+    public var wakeAt: Instant = .distantFuture
+
+    public init() {}
+
+    public mutating func removeAll() {
+        writes.removeAll(keepingCapacity: true)
+        messages.removeAll(keepingCapacity: true)
+        committed.removeAll(keepingCapacity: true)
+        wakeAt = .distantFuture
+    }
+}
+
+/// The answer to a client proposal.
+public enum ProposeResult: Sendable, Equatable {
+    /// Appended to the leader's log at this position; it commits later, or is lost if
+    /// leadership changes first.
+    case accepted(index: LogIndex, term: Term)
+    /// This server does not lead; `leaderHint` is the leader it last heard from.
+    case rejected(leaderHint: NodeID?)
+}
+
+/// A Raft server's role (Leader and Followers).
+public enum RaftRole: String, Sendable, Equatable {
+    case follower, candidate, leader
+}

@@ -1,0 +1,30 @@
+import Raft
+import SynodCore
+
+/// Something that happens at an instant of virtual time. Events at the same instant
+/// run in the order they were scheduled (`sequence`), so a run never depends on a tie.
+struct Event: Comparable, Sendable {
+    var time: Instant
+    var sequence: UInt64
+    var kind: Kind
+
+    enum Kind: Sendable {
+        case deliver(Envelope<RaftMessage>)
+        case wake(slot: Int, incarnation: Int)
+        case syncDone(slot: Int, incarnation: Int, through: PersistID)
+        case clientTick
+        case clientRequest(id: UInt64, target: NodeID, attempt: Int)
+        case networkFault
+        case crashFault
+        case diskFault
+        case restart(slot: Int)
+        case heal
+        case livenessDeadline
+    }
+
+    static func < (lhs: Event, rhs: Event) -> Bool {
+        lhs.time < rhs.time || (lhs.time == rhs.time && lhs.sequence < rhs.sequence)
+    }
+
+    static func == (lhs: Event, rhs: Event) -> Bool { lhs.time == rhs.time && lhs.sequence == rhs.sequence }
+}

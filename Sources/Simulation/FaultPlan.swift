@@ -1,0 +1,60 @@
+import SynodCore
+
+/// Which faults strike a run and how often, drawn from the profile and the seed. In
+/// `swarm` the seed switches each kind on or off and picks its rate, so that across
+/// seeds the mixes differ (as in FoundationDB's and TigerBeetle's simulators).
+struct FaultPlan: Sendable, CustomStringConvertible {
+    /// Mean time between network reconfigurations (partitions, cuts); nil: none.
+    var networkEvery: TimeSpan?
+    var lossRate = 0.0
+    var duplicateRate = 0.0
+    var spikeRate = 0.0
+    /// Mean time between crashes; nil: none.
+    var crashEvery: TimeSpan?
+    var maxDowntime: TimeSpan = .seconds(1)
+    /// Mean time between toggles of some disk between fast and slow; nil: none.
+    var slowDiskEvery: TimeSpan?
+    /// Chance that a crash keeps a prefix of the unsynced writes rather than none.
+    var crashKeepsSomeUnsynced = 0.5
+
+    init(profile: FaultProfile, random: inout SeededGenerator) {
+        switch profile {
+        case .none:
+            break
+        case .network:
+            networkEvery = random.span(.milliseconds(200), .milliseconds(1_500))
+            lossRate = Double(random.next(upperBound: 50 as UInt64)) / 1_000
+            duplicateRate = Double(random.next(upperBound: 20 as UInt64)) / 1_000
+            spikeRate = Double(random.next(upperBound: 50 as UInt64)) / 1_000
+        case .crash:
+            crashEvery = random.span(.milliseconds(300), .seconds(2))
+            maxDowntime = random.span(.milliseconds(50), .seconds(2))
+            slowDiskEvery = random.span(.milliseconds(500), .seconds(3))
+        case .swarm:
+            if random.chance(0.7) { networkEvery = random.span(.milliseconds(100), .seconds(2)) }
+            if random.chance(0.5) { lossRate = Double(random.next(upperBound: 100 as UInt64)) / 1_000 }
+            if random.chance(0.4) { duplicateRate = Double(random.next(upperBound: 50 as UInt64)) / 1_000 }
+            if random.chance(0.5) { spikeRate = Double(random.next(upperBound: 100 as UInt64)) / 1_000 }
+            if random.chance(0.6) {
+                crashEvery = random.span(.milliseconds(200), .seconds(3))
+                maxDowntime = random.span(.milliseconds(20), .seconds(3))
+            }
+            if random.chance(0.4) { slowDiskEvery = random.span(.milliseconds(200), .seconds(3)) }
+            crashKeepsSomeUnsynced = Double(random.next(upperBound: 101 as UInt64)) / 100
+            if networkEvery == nil && crashEvery == nil && lossRate == 0 && slowDiskEvery == nil {
+                networkEvery = .milliseconds(500)
+            }
+        }
+    }
+
+    var description: String {
+        var parts: [String] = []
+        if let networkEvery { parts.append("network every ~\(networkEvery)") }
+        if lossRate > 0 { parts.append("loss \(lossRate)") }
+        if duplicateRate > 0 { parts.append("duplication \(duplicateRate)") }
+        if spikeRate > 0 { parts.append("delay spikes \(spikeRate)") }
+        if let crashEvery { parts.append("crash every ~\(crashEvery) (down up to \(maxDowntime))") }
+        if let slowDiskEvery { parts.append("slow disks every ~\(slowDiskEvery)") }
+        return parts.isEmpty ? "no faults" : parts.joined(separator: ", ")
+    }
+}

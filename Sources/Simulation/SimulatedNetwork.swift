@@ -1,0 +1,50 @@
+import SynodCore
+
+/// The links between nodes: which are up (per direction), how long a message takes on
+/// each, and the current rates of loss and duplication. Partitions, one-way cuts and
+/// partial connectivity are all just sets of links that are down.
+struct SimulatedNetwork: Sendable {
+    let size: Int
+    /// `down[from * size + to]` (0-based slots): messages on that link are dropped.
+    var down: [Bool]
+    /// Each link's own base latency, fixed for the run.
+    var baseLatency: [TimeSpan]
+    var jitter: TimeSpan = .microseconds(100)
+    var lossRate = 0.0
+    var duplicateRate = 0.0
+    /// Chance that a message is delayed by up to `spikeLatency` more (reorders it).
+    var spikeRate = 0.0
+    var spikeLatency: TimeSpan = .milliseconds(20)
+
+    init(size: Int, random: inout SeededGenerator) {
+        self.size = size
+        down = Array(repeating: false, count: size * size)
+        baseLatency = (0..<(size * size)).map { _ in random.span(.microseconds(50), .microseconds(300)) }
+    }
+
+    @inline(__always)
+    func isDown(from: NodeID, to: NodeID) -> Bool { down[(from.rawValue - 1) * size + to.rawValue - 1] }
+
+    mutating func setDown(from: NodeID, to: NodeID, _ value: Bool) {
+        down[(from.rawValue - 1) * size + to.rawValue - 1] = value
+    }
+
+    var downLinkCount: Int { down.reduce(0) { $0 + ($1 ? 1 : 0) } }
+
+    /// How long a message sent now on this link takes.
+    func latency(from: NodeID, to: NodeID, random: inout SeededGenerator) -> TimeSpan {
+        var latency = baseLatency[(from.rawValue - 1) * size + to.rawValue - 1] + random.span(.zero, jitter)
+        if random.chance(spikeRate) { latency = latency + random.span(.zero, spikeLatency) }
+        return latency
+    }
+
+    mutating func healLinks() {
+        for i in down.indices { down[i] = false }
+    }
+
+    mutating func calm() {
+        lossRate = 0
+        duplicateRate = 0
+        spikeRate = 0
+    }
+}

@@ -1,0 +1,152 @@
+import Checker
+import Raft
+import SynodCore
+
+/// The fault API, usable as a story in tests (`partition([1, 2], [3, 4, 5])`) and
+/// driven at random by the fault plan during the first 80% of a run.
+extension Simulation {
+    /// Cuts every link between the two groups, both ways.
+    public mutating func partition(_ side: [NodeID], _ other: [NodeID]) {
+        for a in side {
+            for b in other {
+                network.setDown(from: a, to: b, true)
+                network.setDown(from: b, to: a, true)
+            }
+        }
+        report.faults += 1
+        if trace != nil { emit("partition \(side.map(\.rawValue)) | \(other.map(\.rawValue))") }
+    }
+
+    /// Cuts one direction of one link: `from` can no longer reach `to`.
+    public mutating func cut(from: NodeID, to: NodeID) {
+        network.setDown(from: from, to: to, true)
+        report.faults += 1
+        if trace != nil { emit("cut \(from) -> \(to)") }
+    }
+
+    /// Cuts a server off from every other, both ways.
+    public mutating func isolate(_ id: NodeID) {
+        partition([id], members.filter { $0 != id })
+    }
+
+    /// Stops a server. Its disk keeps what was synced and perhaps a prefix of the rest.
+    public mutating func crash(_ id: NodeID) {
+        let slot = id.rawValue - 1
+        guard nodes[slot].raft != nil else { return }
+        nodes[slot].raft = nil
+        nodes[slot].incarnation += 1
+        nodes[slot].scheduledWake = .distantFuture
+        let pending = disks[slot].pending.count
+        let survivors =
+            pending > 0 && diskRandom.chance(plan.crashKeepsSomeUnsynced)
+            ? Int(diskRandom.next(upperBound: UInt64(pending + 1))) : 0
+        disks[slot].crash(keeping: survivors)
+        report.faults += 1
+        if trace != nil { emit("\(id) crash (kept \(survivors) of \(pending) unsynced writes)") }
+        if let failure = checker.diskReset(id, log: disks[slot].log) { fail(.safety, failure) }
+    }
+
+    /// Starts a crashed server again from what its disk holds.
+    public mutating func restart(_ id: NodeID) {
+        let slot = id.rawValue - 1
+        guard nodes[slot].raft == nil else { return }
+        let disk = disks[slot]
+        nodes[slot].raft = RaftNode(
+            id: id, members: members, configuration: options.raft, hardState: disk.hardState,
+            log: RaftLog(entries: disk.log), now: clocks[slot].local(now),
+            random: SeededGenerator(seed: seed, stream: UInt64(100 + slot) + UInt64(nodes[slot].incarnation) << 16))
+        checker.restarted(id, log: disk.log)
+        if trace != nil { emit("\(id) restart \(disk.hardState) log=\(disk.log.count)") }
+        step(slot) { node, now, out in node.tick(at: now, into: &out) }
+    }
+
+    /// Every link up, no loss, no slow disk, every crashed server restarted.
+    public mutating func heal() {
+        network.healLinks()
+        network.calm()
+        for slot in disks.indices { disks[slot].isSlow = false }
+        if trace != nil { emit("heal") }
+        for id in members where nodes[id.rawValue - 1].raft == nil { restart(id) }
+    }
+
+    /// Makes a server's disk slow (syncs take milliseconds) or fast again.
+    public mutating func setSlowDisk(_ id: NodeID, _ slow: Bool) {
+        disks[id.rawValue - 1].isSlow = slow
+        if slow { report.faults += 1 }
+        if trace != nil { emit("\(id) disk \(slow ? "slow" : "fast")") }
+    }
+
+    // MARK: Random faults
+
+    var faultWindowOpen: Bool { now < options.healTime }
+
+    mutating func injectNetworkFault() {
+        guard faultWindowOpen, let every = plan.networkEvery else { return }
+        network.healLinks()
+        let n = members.count
+        switch faultRandom.next(upperBound: 6 as UInt64) {
+        case 0:
+            if trace != nil { emit("links healed") }
+        case 1:
+            // Two-way partition into two random groups.
+            var shuffled = members
+            shuffled.shuffle(using: &faultRandom)
+            let cutAt = 1 + Int(faultRandom.next(upperBound: UInt64(max(1, n - 1))))
+            partition(Array(shuffled[..<min(cutAt, n)]).sorted(), Array(shuffled[min(cutAt, n)...]).sorted())
+        case 2:
+            // One-way cuts.
+            for _ in 0..<(1 + Int(faultRandom.next(upperBound: 3 as UInt64))) {
+                let from = members[Int(faultRandom.next(upperBound: UInt64(n)))]
+                let to = members[Int(faultRandom.next(upperBound: UInt64(n)))]
+                if from != to { cut(from: from, to: to) }
+            }
+        case 3:
+            // Partial connectivity: each link down on its own.
+            let p = Double(faultRandom.next(upperBound: 50 as UInt64)) / 100
+            var any = false
+            for a in members {
+                for b in members where a != b && faultRandom.chance(p) {
+                    network.setDown(from: a, to: b, true)
+                    any = true
+                }
+            }
+            if any { report.faults += 1 }
+            if trace != nil { emit("partial connectivity: \(network.downLinkCount) links down") }
+        case 4:
+            // The leader loses every link.
+            isolate(leader ?? members[Int(faultRandom.next(upperBound: UInt64(n)))])
+        default:
+            // One server reachable from only one other (partial partition).
+            let hub = members[Int(faultRandom.next(upperBound: UInt64(n)))]
+            let friend = members[Int(faultRandom.next(upperBound: UInt64(n)))]
+            partition([hub], members.filter { $0 != hub && $0 != friend })
+        }
+        schedule(at: now + faultRandom.span(every / 4, every * 2), .networkFault)
+    }
+
+    mutating func injectCrash() {
+        guard faultWindowOpen, let every = plan.crashEvery else { return }
+        let up = members.filter { nodes[$0.rawValue - 1].raft != nil }
+        // Keep a majority up so the run makes progress; safety must hold either way.
+        if members.count - up.count < (members.count - 1) / 2 || (members.count <= 2 && up.count == members.count) {
+            let victim = up[Int(faultRandom.next(upperBound: UInt64(up.count)))]
+            crash(victim)
+            let downtime = faultRandom.span(.milliseconds(1), plan.maxDowntime)
+            if now + downtime < options.healTime {
+                schedule(at: now + downtime, .restart(slot: victim.rawValue - 1))
+            }
+        }
+        schedule(at: now + faultRandom.span(every / 4, every * 2), .crashFault)
+    }
+
+    mutating func injectDiskFault() {
+        guard faultWindowOpen, let every = plan.slowDiskEvery else { return }
+        let id = members[Int(faultRandom.next(upperBound: UInt64(members.count)))]
+        setSlowDisk(id, !disks[id.rawValue - 1].isSlow)
+        schedule(at: now + faultRandom.span(every / 4, every * 2), .diskFault)
+    }
+}
+
+extension TimeSpan {
+    static func / (lhs: TimeSpan, rhs: Int64) -> TimeSpan { TimeSpan(nanoseconds: lhs.nanoseconds / rhs) }
+}

@@ -1,0 +1,20 @@
+import Raft
+import SynodCore
+
+extension Simulation {
+    /// One message in a trace line: short, stable, no wall-clock figures.
+    static func describe(_ message: RaftMessage) -> String {
+        switch message {
+        case .requestVote(let m):
+            "RequestVote term=\(m.term) last=\(m.lastLogIndex)@\(m.lastLogTerm)"
+        case .requestVoteResponse(let m):
+            "Vote term=\(m.term) \(m.granted ? "granted" : "refused")"
+        case .appendEntries(let m):
+            "AppendEntries term=\(m.term) prev=\(m.prevLogIndex)@\(m.prevLogTerm) entries=\(m.entries.count) commit=\(m.leaderCommit)"
+        case .appendEntriesResponse(let m):
+            m.success
+                ? "AppendOK term=\(m.term) match=\(m.matchIndex)"
+                : "AppendReject term=\(m.term) at=\(m.rejectedIndex) hint=\(m.conflictIndex)@\(m.conflictTerm.map { "\($0)" } ?? "-")"
+        }
+    }
+}

@@ -1,0 +1,305 @@
+import Checker
+import HeapModule
+import Raft
+import SynodCore
+
+/// A whole Raft cluster in one thread on virtual time: a discrete-event loop ordered by
+/// (time, sequence), one seeded generator per concern, an in-memory network and disks,
+/// and the invariant checker after every event. A run is a function of (options, seed).
+///
+/// ```swift
+/// var sim = Simulation(options: SimulationOptions(faults: .swarm), seed: 42)
+/// let report = sim.run()
+/// if let violation = report.violation { print(violation) }
+/// ```
+///
+/// Tests can also tell a story with the fault API: `run(until:)`, `partition(_:_:)`,
+/// `cut(from:to:)`, `crash(_:)`, `restart(_:)`, `heal()`.
+public struct Simulation {
+    public let options: SimulationOptions
+    public let seed: UInt64
+    public let members: [NodeID]
+
+    /// Virtual time, the same for the whole cluster; each node reads it through its own clock.
+    public internal(set) var now: Instant = .zero
+    public internal(set) var report: SimulationReport
+
+    var queue = Heap<Event>()
+    var sequence: UInt64 = 0
+    var nodes: [SimulatedNode]
+    var disks: [SimulatedDisk]
+    var clocks: [SimulatedClock]
+    var network: SimulatedNetwork
+    var checker: InvariantChecker
+    let plan: FaultPlan
+    var output = RaftOutput()
+
+    var networkRandom: SeededGenerator
+    var faultRandom: SeededGenerator
+    var diskRandom: SeededGenerator
+    var clientRandom: SeededGenerator
+
+    var nextRequestID: UInt64 = 1
+    var knownLeader: NodeID?
+    var healed = false
+    /// Requests from this id on were made after the heal; one of them must commit.
+    var firstRequestAfterHeal: UInt64 = .max
+    var livenessMet = false
+    var trace: ((String) -> Void)?
+
+    struct SimulatedNode {
+        var raft: RaftNode?
+        var incarnation = 0
+        /// The global instant of the wake-up event that counts; others are stale.
+        var scheduledWake: Instant = .distantFuture
+    }
+
+    public init(options: SimulationOptions, seed: UInt64) {
+        precondition(options.nodes >= 1, "a cluster needs at least one node")
+        self.options = options
+        self.seed = seed
+        self.members = (1...options.nodes).map { NodeID($0) }
+        self.report = SimulationReport(seed: seed)
+        var setup = SeededGenerator(seed: seed, stream: 1)
+        networkRandom = SeededGenerator(seed: seed, stream: 2)
+        faultRandom = SeededGenerator(seed: seed, stream: 3)
+        diskRandom = SeededGenerator(seed: seed, stream: 4)
+        clientRandom = SeededGenerator(seed: seed, stream: 5)
+        plan = FaultPlan(profile: options.faults, random: &setup)
+        network = SimulatedNetwork(size: options.nodes, random: &setup)
+        network.lossRate = plan.lossRate
+        network.duplicateRate = plan.duplicateRate
+        network.spikeRate = plan.spikeRate
+        let drift = Int64(options.maxClockDriftPPM)
+        clocks = (0..<options.nodes).map { _ in
+            SimulatedClock(driftPPM: Int(Int64(setup.next(upperBound: UInt64(2 * drift + 1))) - drift))
+        }
+        disks = Array(repeating: SimulatedDisk(), count: options.nodes)
+        nodes = Array(repeating: SimulatedNode(), count: options.nodes)
+        checker = InvariantChecker(members: members)
+        for slot in nodes.indices {
+            nodes[slot].raft = RaftNode(
+                id: members[slot], members: members, configuration: options.raft, now: clocks[slot].local(.zero),
+                random: SeededGenerator(seed: seed, stream: UInt64(100 + slot)))
+        }
+        for slot in nodes.indices { step(slot) { node, now, out in node.tick(at: now, into: &out) } }
+        if options.proposalsPerSecond > 0 { schedule(at: .zero + proposalInterval, .clientTick) }
+        if let every = plan.networkEvery { schedule(at: .zero + faultRandom.span(.zero, every * 2), .networkFault) }
+        if let every = plan.crashEvery { schedule(at: .zero + faultRandom.span(.zero, every * 2), .crashFault) }
+        if let every = plan.slowDiskEvery { schedule(at: .zero + faultRandom.span(.zero, every * 2), .diskFault) }
+        schedule(at: options.healTime, .heal)
+        schedule(at: options.healTime + options.livenessBound, .livenessDeadline)
+    }
+
+    /// The current leader, if exactly one live server believes it leads in the highest term.
+    public var leader: NodeID? {
+        var best: (NodeID, Term)?
+        for node in nodes {
+            guard let raft = node.raft, raft.role == .leader else { continue }
+            if best == nil || raft.term > best!.1 { best = (raft.id, raft.term) }
+        }
+        return best?.0
+    }
+
+    /// A live server's core, for tests and reports.
+    public func server(_ id: NodeID) -> RaftNode? { nodes[id.rawValue - 1].raft }
+
+    /// The highest index known committed anywhere.
+    public var commitIndex: LogIndex { checker.commitIndex }
+
+    // MARK: Running
+
+    /// Runs the whole scenario: faults during the first 80% of `duration`, then healed,
+    /// then until the liveness check is decided and `duration` has passed.
+    public mutating func run(trace: ((String) -> Void)? = nil) -> SimulationReport {
+        self.trace = trace
+        let end = Instant.zero + options.duration
+        while report.violation == nil, let next = queue.min {
+            if next.time > end && (livenessMet || next.time > options.healTime + options.livenessBound) { break }
+            runOne()
+        }
+        self.trace = nil
+        report.endTime = now
+        report.commits = checker.committedCommands
+        return report
+    }
+
+    /// Runs events up to and including `deadline` (or the first violation).
+    public mutating func run(until deadline: Instant) {
+        while report.violation == nil, let next = queue.min, next.time <= deadline { runOne() }
+        if report.violation == nil, now < deadline { now = deadline }
+        report.commits = checker.committedCommands
+    }
+
+    public mutating func run(for span: TimeSpan) { run(until: now + span) }
+
+    mutating func runOne() {
+        let event = queue.removeMin()
+        now = event.time
+        report.events += 1
+        handle(event)
+    }
+
+    mutating func schedule(at time: Instant, _ kind: Event.Kind) {
+        sequence += 1
+        queue.insert(Event(time: time, sequence: sequence, kind: kind))
+    }
+
+    mutating func handle(_ event: Event) {
+        switch event.kind {
+        case .deliver(let envelope):
+            deliver(envelope)
+        case .wake(let slot, let incarnation):
+            guard nodes[slot].incarnation == incarnation, nodes[slot].scheduledWake == event.time else { return }
+            nodes[slot].scheduledWake = .distantFuture
+            step(slot) { node, now, out in node.tick(at: now, into: &out) }
+        case .syncDone(let slot, let incarnation, let through):
+            guard nodes[slot].incarnation == incarnation else { return }
+            completeSync(slot: slot, through: through)
+        case .clientTick:
+            clientTick()
+        case .clientRequest(let id, let target, let attempt):
+            clientRequest(id: id, target: target, attempt: attempt)
+        case .networkFault:
+            injectNetworkFault()
+        case .crashFault:
+            injectCrash()
+        case .diskFault:
+            injectDiskFault()
+        case .restart(let slot):
+            restart(members[slot])
+        case .heal:
+            healed = true
+            firstRequestAfterHeal = nextRequestID
+            heal()
+        case .livenessDeadline:
+            if !livenessMet {
+                fail(
+                    .liveness, "liveness",
+                    "no proposal made after the heal at t=\(options.healTime) committed within \(options.livenessBound); \(stateSummary())"
+                )
+            }
+        }
+    }
+
+    // MARK: Driving one server
+
+    /// Feeds one input to a live server and carries out everything it asked for.
+    mutating func step(_ slot: Int, _ input: (inout RaftNode, Instant, inout RaftOutput) -> Void) {
+        guard nodes[slot].raft != nil else { return }
+        let local = clocks[slot].local(now)
+        let before = (role: nodes[slot].raft!.role, term: nodes[slot].raft!.term, commit: nodes[slot].raft!.commitIndex)
+        output.removeAll()
+        input(&nodes[slot].raft!, local, &output)
+        carryOut(slot: slot, before: before)
+    }
+
+    mutating func carryOut(slot: Int, before: (role: RaftRole, term: Term, commit: LogIndex)) {
+        let id = members[slot]
+        for write in output.writes {
+            if let failure = checker.logChanged(id, truncateFrom: write.truncateFrom, entries: write.entries) {
+                return fail(.safety, failure)
+            }
+            disks[slot].pending.append(write)
+            if disks[slot].busyUntil <= now { startSync(slot: slot) }
+        }
+        let raft = nodes[slot].raft!
+        if raft.role != before.role || raft.term != before.term {
+            if raft.role == .candidate { report.elections += 1 }
+            if raft.role == .leader {
+                knownLeader = id
+                if let failure = checker.becameLeader(id, term: raft.term) { return fail(.safety, failure) }
+            }
+            if trace != nil { emit("\(id) \(raft.role) term=\(raft.term) log=\(raft.log.lastIndex)@\(raft.log.lastTerm)") }
+        }
+        if raft.commitIndex != before.commit {
+            let log = raft.log
+            if let failure = checker.commitAdvanced(id, to: raft.commitIndex, log: { log.entry(at: $0) }) {
+                return fail(.safety, failure)
+            }
+        }
+        if !output.committed.isEmpty {
+            if let failure = checker.applied(id, entries: output.committed) { return fail(.safety, failure) }
+            if healed && !livenessMet {
+                for entry in output.committed where entry.kind == .command {
+                    if Self.requestID(entry.data) >= firstRequestAfterHeal { livenessMet = true }
+                }
+            }
+        }
+        for envelope in output.messages { send(envelope) }
+        let wake = clocks[slot].global(output.wakeAt)
+        if wake < nodes[slot].scheduledWake || nodes[slot].scheduledWake < now {
+            nodes[slot].scheduledWake = max(wake, now)
+            schedule(at: max(wake, now), .wake(slot: slot, incarnation: nodes[slot].incarnation))
+        }
+    }
+
+    // MARK: Disk
+
+    /// Starts one sync covering every write issued so far (group commit).
+    mutating func startSync(slot: Int) {
+        guard let last = disks[slot].pending.last else { return }
+        let latency =
+            disks[slot].isSlow
+            ? diskRandom.span(.milliseconds(2), .milliseconds(30))
+            : diskRandom.span(.microseconds(50), .microseconds(400))
+        disks[slot].busyUntil = now + latency
+        schedule(at: now + latency, .syncDone(slot: slot, incarnation: nodes[slot].incarnation, through: last.id))
+    }
+
+    mutating func completeSync(slot: Int, through: PersistID) {
+        let id = members[slot]
+        for write in disks[slot].sync(through: through) {
+            if let failure = checker.diskChanged(id, truncateFrom: write.truncateFrom, entries: write.entries) {
+                return fail(.safety, failure)
+            }
+        }
+        step(slot) { node, now, out in node.synced(through: through, at: now, into: &out) }
+        if report.violation == nil, disks[slot].busyUntil <= now { startSync(slot: slot) }
+    }
+
+    // MARK: Network
+
+    mutating func send(_ envelope: Envelope<RaftMessage>) {
+        if network.isDown(from: envelope.from, to: envelope.to) || networkRandom.chance(network.lossRate) { return }
+        schedule(
+            at: now + network.latency(from: envelope.from, to: envelope.to, random: &networkRandom),
+            .deliver(envelope))
+        if networkRandom.chance(network.duplicateRate) {
+            schedule(
+                at: now + network.latency(from: envelope.from, to: envelope.to, random: &networkRandom),
+                .deliver(envelope))
+        }
+    }
+
+    mutating func deliver(_ envelope: Envelope<RaftMessage>) {
+        let slot = envelope.to.rawValue - 1
+        guard !network.isDown(from: envelope.from, to: envelope.to), nodes[slot].raft != nil else { return }
+        if trace != nil { emit("\(envelope.to) <- \(envelope.from) \(Self.describe(envelope.message))") }
+        step(slot) { node, now, out in node.receive(envelope, at: now, into: &out) }
+    }
+
+    // MARK: Reporting
+
+    mutating func fail(_ kind: Violation.Kind, _ failure: CheckFailure) {
+        fail(kind, failure.invariant, "\(failure.detail); \(stateSummary())")
+    }
+
+    mutating func fail(_ kind: Violation.Kind, _ invariant: String, _ detail: String) {
+        guard report.violation == nil else { return }
+        report.violation = Violation(kind: kind, invariant: invariant, event: report.events, time: now, detail: detail)
+        if trace != nil { emit("VIOLATION \(kind) \(invariant): \(detail)") }
+    }
+
+    func emit(_ line: String) {
+        trace?("t=\(now) #\(report.events) \(line)")
+    }
+
+    /// One line per server: role, term, log end, commit index; or "down".
+    public func stateSummary() -> String {
+        members.map { id -> String in
+            guard let raft = nodes[id.rawValue - 1].raft else { return "\(id): down" }
+            return "\(id): \(raft.role) term=\(raft.term) last=\(raft.log.lastIndex)@\(raft.log.lastTerm) commit=\(raft.commitIndex)"
+        }.joined(separator: "; ")
+    }
+}

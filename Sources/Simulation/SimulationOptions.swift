@@ -1,0 +1,52 @@
+import Raft
+import SynodCore
+
+/// Everything that decides a simulated run besides its seed. A run is a function of
+/// (options, seed): the same pair gives the same events, byte for byte.
+public struct SimulationOptions: Sendable {
+    public var nodes: Int
+    public var duration: TimeSpan
+    public var faults: FaultProfile
+    /// Client proposals per virtual second, spread over the run.
+    public var proposalsPerSecond: Int
+    public var raft: RaftConfiguration
+    /// After the faults heal (at 80% of the run), a leader must be elected and a new
+    /// proposal must commit within this bound, or the run is a liveness violation.
+    /// The run is extended when its last 20% is shorter than this bound.
+    public var livenessBound: TimeSpan
+    /// Largest clock-rate error of any node, in parts per million.
+    public var maxClockDriftPPM: Int
+
+    public init(
+        nodes: Int = 5,
+        duration: TimeSpan = .seconds(10),
+        faults: FaultProfile = .swarm,
+        proposalsPerSecond: Int = 100,
+        raft: RaftConfiguration = RaftConfiguration(),
+        livenessBound: TimeSpan = .seconds(3),
+        maxClockDriftPPM: Int = 200
+    ) {
+        self.nodes = nodes
+        self.duration = duration
+        self.faults = faults
+        self.proposalsPerSecond = proposalsPerSecond
+        self.raft = raft
+        self.livenessBound = livenessBound
+        self.maxClockDriftPPM = maxClockDriftPPM
+    }
+
+    /// The faults stop and everything heals at this instant.
+    public var healTime: Instant { Instant(nanoseconds: duration.nanoseconds / 5 * 4) }
+}
+
+/// Named fault mixes, chosen on the command line with `--faults`.
+public enum FaultProfile: String, Sendable, CaseIterable {
+    /// A healthy cluster: latency jitter only.
+    case none
+    /// Partitions (two-way, one-way, partial), loss, duplication, reordering, latency spikes.
+    case network
+    /// Crashes and restarts that keep only synced writes; slow disks.
+    case crash
+    /// The seed picks which fault kinds are on and how often each strikes.
+    case swarm
+}

@@ -1,0 +1,42 @@
+import SynodCore
+
+/// What one seed's run produced: its counters and, if any, the first violation.
+public struct SimulationReport: Sendable {
+    public var seed: UInt64
+    public var events: Int = 0
+    public var faults: Int = 0
+    /// Client commands committed.
+    public var commits: Int = 0
+    /// Elections started (a server became candidate).
+    public var elections: Int = 0
+    public var endTime: Instant = .zero
+    public var violation: Violation?
+
+    public init(seed: UInt64) { self.seed = seed }
+}
+
+/// A broken promise found by the checks: the run stops at the first one.
+public struct Violation: Sendable, Equatable, CustomStringConvertible {
+    public enum Kind: String, Sendable { case safety, liveness }
+
+    public var kind: Kind
+    /// The invariant's name, e.g. `election-safety`, `state-machine-safety`.
+    public var invariant: String
+    /// The number of the event after which it was found.
+    public var event: Int
+    public var time: Instant
+    /// What was seen, with the servers' states.
+    public var detail: String
+
+    public init(kind: Kind, invariant: String, event: Int, time: Instant, detail: String) {
+        self.kind = kind
+        self.invariant = invariant
+        self.event = event
+        self.time = time
+        self.detail = detail
+    }
+
+    public var description: String {
+        "\(kind) violation: \(invariant) at event \(event) (t=\(time)): \(detail)"
+    }
+}
