@@ -21,7 +21,9 @@ public struct CheckFailure: Error, Sendable, Equatable, CustomStringConvertible 
 /// - `leader-completeness`: a new leader holds every committed entry;
 /// - `state-machine-safety`: every server applies the same entry at an index, and a
 ///   committed entry is never removed or changed;
-/// - `durability`: every committed entry stays on a majority of disks.
+/// - `durability`: every committed entry stays on a majority of disks;
+/// - `persist-before-promise` (see `PromiseCheck`): votes and acknowledgements leave a
+///   server only once its disk holds what they promise.
 ///
 /// Logs are mirrored as chains of prefix digests (`EntryDigest`), so each check is a
 /// comparison of two numbers.
@@ -32,6 +34,8 @@ public struct InvariantChecker: Sendable {
     var memory: [[UInt64]]
     /// Prefix digests of what each server's disk holds durably.
     var disk: [[UInt64]]
+    /// The term of each entry of each server's in-memory log, for up-to-date comparisons.
+    var terms: [[UInt64]]
     var commitIndexOf: [LogIndex]
     var appliedIndexOf: [LogIndex]
     /// The committed log as prefix digests, and each committed entry's own digest.
@@ -54,6 +58,7 @@ public struct InvariantChecker: Sendable {
         majority = members.count / 2 + 1
         memory = Array(repeating: [], count: members.count)
         disk = Array(repeating: [], count: members.count)
+        terms = Array(repeating: [], count: members.count)
         commitIndexOf = Array(repeating: .zero, count: members.count)
         appliedIndexOf = Array(repeating: .zero, count: members.count)
     }
@@ -73,10 +78,14 @@ public struct InvariantChecker: Sendable {
         if cut <= commitIndexOf[slot] {
             return CheckFailure(
                 invariant: "state-machine-safety",
-                detail: "\(node) removed committed entries from index \(cut) (its commit index is \(commitIndexOf[slot]))")
+                detail:
+                    "\(node) removed committed entries from index \(cut) (its commit index is \(commitIndexOf[slot]))")
         }
         let keep = Int(cut.rawValue) - 1
-        if keep < memory[slot].count { memory[slot].removeSubrange(keep...) }
+        if keep < memory[slot].count {
+            memory[slot].removeSubrange(keep...)
+            terms[slot].removeSubrange(keep...)
+        }
         for entry in entries {
             guard Int(entry.index.rawValue) == memory[slot].count + 1 else {
                 return CheckFailure(invariant: "log-matching", detail: "\(node) appended \(entry) with a gap")
@@ -84,12 +93,15 @@ public struct InvariantChecker: Sendable {
             let previous = memory[slot].last ?? EntryDigest.empty
             let digest = EntryDigest.chain(previous, EntryDigest.of(entry))
             memory[slot].append(digest)
+            terms[slot].append(entry.term.rawValue)
             let key = IndexAndTerm(index: entry.index.rawValue, term: entry.term.rawValue)
             if let known = seen[key] {
                 if known != digest {
                     return CheckFailure(
                         invariant: "log-matching",
-                        detail: "\(node) holds entry \(entry.index)@\(entry.term) with a log prefix that differs from another server's")
+                        detail:
+                            "\(node) holds entry \(entry.index)@\(entry.term) with a log prefix that differs from another server's"
+                    )
                 }
             } else {
                 seen[key] = digest
@@ -103,6 +115,7 @@ public struct InvariantChecker: Sendable {
     public mutating func restarted(_ node: NodeID, log: [LogEntry]) {
         let slot = node.rawValue - 1
         memory[slot] = Self.chain(of: log)
+        terms[slot] = log.map(\.term.rawValue)
         commitIndexOf[slot] = .zero
         appliedIndexOf[slot] = .zero
     }
@@ -116,17 +129,22 @@ public struct InvariantChecker: Sendable {
         leaders[term] = node
         let slot = node.rawValue - 1
         let committed = committedChain.count
-        if committed > 0, memory[slot].count < committed || memory[slot][committed - 1] != committedChain[committed - 1] {
+        if committed > 0, memory[slot].count < committed || memory[slot][committed - 1] != committedChain[committed - 1]
+        {
             return CheckFailure(
                 invariant: "leader-completeness",
-                detail: "\(node) leads term \(term) without every committed entry (committed through \(committed), its log ends at \(memory[slot].count))")
+                detail:
+                    "\(node) leads term \(term) without every committed entry (committed through \(committed), its log ends at \(memory[slot].count))"
+            )
         }
         return nil
     }
 
     /// A server's commit index (High-Water Mark) moved to `index`; `entries` lets the
     /// checker count client commands among newly committed entries.
-    public mutating func commitAdvanced(_ node: NodeID, to index: LogIndex, log entryAt: (LogIndex) -> LogEntry?) -> CheckFailure? {
+    public mutating func commitAdvanced(_ node: NodeID, to index: LogIndex, log entryAt: (LogIndex) -> LogEntry?)
+        -> CheckFailure?
+    {
         let slot = node.rawValue - 1
         let target = Int(index.rawValue)
         commitIndexOf[slot] = index
@@ -140,7 +158,9 @@ public struct InvariantChecker: Sendable {
         if overlap > 0, memory[slot][overlap - 1] != committedChain[overlap - 1] {
             return CheckFailure(
                 invariant: "state-machine-safety",
-                detail: "\(node) committed through \(index) a log that differs from the committed log at or before \(overlap)")
+                detail:
+                    "\(node) committed through \(index) a log that differs from the committed log at or before \(overlap)"
+            )
         }
         if target > committedChain.count {
             for i in committedChain.count..<target {
@@ -149,7 +169,7 @@ public struct InvariantChecker: Sendable {
                 committedEntries.append(EntryDigest.of(entry))
                 if entry.kind == .command { committedCommands += 1 }
             }
-            return checkDurability()
+            return checkDurability() ?? checkFutureLeaders()
         }
         return nil
     }
@@ -213,6 +233,36 @@ public struct InvariantChecker: Sendable {
                 detail: "committed entry \(top) is durable on \(holders) disks, fewer than a majority (\(majority))")
         }
         return nil
+    }
+
+    /// Commitment means every future leader holds the entry (§5.4.2). A server without
+    /// the newest committed entry whose log is at least as up to date as a majority's
+    /// could still win an election and overwrite it: the Figure 8 situation, caught at
+    /// the moment of the unsafe commit instead of when the entry is finally lost.
+    func checkFutureLeaders() -> CheckFailure? {
+        let top = committedChain.count
+        for (slot, chain) in memory.enumerated() where chain.count < top || chain[top - 1] != committedChain[top - 1] {
+            let mine = (terms[slot].last ?? 0, terms[slot].count)
+            var voters = 0
+            for other in terms.indices {
+                let theirs = (terms[other].last ?? 0, terms[other].count)
+                if mine.0 > theirs.0 || (mine.0 == theirs.0 && mine.1 >= theirs.1) { voters += 1 }
+            }
+            if voters >= majority {
+                return CheckFailure(
+                    invariant: "leader-completeness",
+                    detail:
+                        "entry \(top) was committed, but \(members[slot]) lacks it and its log (last term \(mine.0), length \(mine.1)) is as up to date as a majority's, so it can still be elected"
+                )
+            }
+        }
+        return nil
+    }
+
+    /// A crashed server's log is what its disk kept; it is what the server would
+    /// campaign with after a restart.
+    public mutating func crashed(_ node: NodeID, log: [LogEntry]) {
+        restarted(node, log: log)
     }
 
     static func chain(of log: [LogEntry]) -> [UInt64] {

@@ -64,7 +64,10 @@ struct PersistenceTracker: Sendable {
     }
 
     /// Records a sync and returns the messages it releases, in the order they were built.
-    mutating func markSynced(through id: PersistID) -> [Envelope<RaftMessage>] {
+    /// A reply built in an earlier term than `currentTerm` is dropped: a later write may
+    /// have undone what it promised (a new leader truncated the acknowledged entries), and
+    /// the leader it was meant for could still count it. Dropping a message is always safe.
+    mutating func markSynced(through id: PersistID, currentTerm: Term) -> [Envelope<RaftMessage>] {
         precondition(id <= lastIssued, "synced a write that was never issued")
         if id <= lastSynced { return [] }
         lastSynced = id
@@ -77,7 +80,7 @@ struct PersistenceTracker: Sendable {
         var released = 0
         while released < held.count, held[released].after <= id { released += 1 }
         if released == 0 { return [] }
-        let messages = held[..<released].map(\.envelope)
+        let messages = held[..<released].map(\.envelope).filter { $0.message.term == currentTerm }
         held.removeFirst(released)
         return messages
     }

@@ -34,8 +34,9 @@ public struct RaftConfiguration: Sendable, Equatable {
 /// Known-wrong variants of the protocol. They exist so that a test (or
 /// `synod sim --bug NAME`) can show that the invariant checkers fail when they should.
 public enum RaftBug: String, Sendable, CaseIterable, Hashable {
-    /// Commit an entry of an earlier term as soon as a majority stores it: the
-    /// situation of the Raft paper's Figure 8, where a committed entry is later lost.
+    /// Commit an entry of an earlier term as soon as a majority stores it, and skip the
+    /// new leader's no-op: the server of the Raft paper's Figure 8, which loses a
+    /// committed entry.
     case commitPreviousTerm = "commit-previous-term"
     /// Grant a vote before the vote is synced to disk: a crash forgets it and the
     /// server can vote twice in one term.

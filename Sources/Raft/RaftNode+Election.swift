@@ -51,9 +51,14 @@ extension RaftNode {
         role = .leader
         leaderID = id
         candidateState = nil
-        var state = LeaderState(peers: peers, nextIndex: log.lastIndex.advanced(by: 1), now: now)
-        state.heartbeatDue = now
-        leaderState = state
-        appendAsLeader(.noop(term: term, index: log.lastIndex.advanced(by: 1)))
+        leaderState = LeaderState(peers: peers, nextIndex: log.lastIndex.advanced(by: 1), now: now)
+        leaderState!.heartbeatDue = now + configuration.heartbeatInterval
+        // The Figure 8 bug is only visible without the no-op, which is what makes waiting
+        // for an entry of the current term cheap; the broken variant leaves both out.
+        if !configuration.bugs.contains(.commitPreviousTerm) {
+            appendAsLeader(.noop(term: term, index: log.lastIndex.advanced(by: 1)))
+        }
+        // Announce the new term at once rather than at the first heartbeat.
+        for slot in leaderState!.peers.indices { sendAppend(slot: slot) }
     }
 }

@@ -121,8 +121,8 @@ extension RaftNode {
             if wasProbing, progress.nextIndex <= log.lastIndex { sendAppend(slot: slot) }
             return
         }
-        // A rejection older than what the follower already acknowledged is stale.
-        if response.rejectedIndex < progress.matchIndex { return }
+        // A rejection at or below what the follower already acknowledged is stale.
+        if response.rejectedIndex <= progress.matchIndex && progress.matchIndex > .zero { return }
         var next = response.conflictIndex
         if let conflictTerm = response.conflictTerm, let last = log.lastIndex(of: conflictTerm) {
             next = last.advanced(by: 1)

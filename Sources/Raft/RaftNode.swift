@@ -136,7 +136,7 @@ public struct RaftNode: Sendable {
     /// The driver made every write up to `id` durable.
     public mutating func synced(through id: PersistID, at now: Instant, into out: inout RaftOutput) {
         begin(at: now)
-        for envelope in persistence.markSynced(through: id) { out.messages.append(envelope) }
+        for envelope in persistence.markSynced(through: id, currentTerm: term) { out.messages.append(envelope) }
         if role == .candidate, let pending = candidateState?.selfVoteWrite, pending <= id {
             candidateState!.selfVoteWrite = nil
             candidateState!.votes.insert(self.id)

@@ -11,10 +11,19 @@ extension Simulation {
     }
 
     mutating func clientTick() {
+        if plan.clientIdleShare > 0, faultWindowOpen, clientRandom.chance(plan.clientIdleShare / 20) {
+            // Fall silent for a while (about 20 proposal intervals on average).
+            let pause = clientRandom.span(proposalInterval, proposalInterval * 40)
+            if trace != nil { emit("clients idle for \(pause)") }
+            schedule(at: now + pause, .clientTick)
+            return
+        }
         let id = nextRequestID
         nextRequestID += 1
         let target = knownLeader ?? members[Int(clientRandom.next(upperBound: UInt64(members.count)))]
-        schedule(at: now + clientRandom.span(.microseconds(50), .microseconds(200)), .clientRequest(id: id, target: target, attempt: 1))
+        schedule(
+            at: now + clientRandom.span(.microseconds(50), .microseconds(200)),
+            .clientRequest(id: id, target: target, attempt: 1))
         schedule(at: now + proposalInterval, .clientTick)
     }
 

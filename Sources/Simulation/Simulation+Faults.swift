@@ -43,6 +43,7 @@ extension Simulation {
         disks[slot].crash(keeping: survivors)
         report.faults += 1
         if trace != nil { emit("\(id) crash (kept \(survivors) of \(pending) unsynced writes)") }
+        checker.crashed(id, log: disks[slot].log)
         if let failure = checker.diskReset(id, log: disks[slot].log) { fail(.safety, failure) }
     }
 
@@ -137,6 +138,20 @@ extension Simulation {
             }
         }
         schedule(at: now + faultRandom.span(every / 4, every * 2), .crashFault)
+    }
+
+    /// A crash at a point of execution (see `FaultPlan.crashPointRate`), back soon after.
+    mutating func crashBriefly(_ id: NodeID) {
+        let down = members.filter { nodes[$0.rawValue - 1].raft == nil }.count
+        guard down < (members.count - 1) / 2 || members.count <= 2 else { return }
+        crash(id)
+        // Often back before messages already in flight land, so that they meet the
+        // restarted server and whatever it forgot.
+        let downtime =
+            faultRandom.chance(0.5)
+            ? faultRandom.span(.microseconds(20), .microseconds(500))
+            : faultRandom.span(.microseconds(500), .milliseconds(50))
+        schedule(at: now + downtime, .restart(slot: id.rawValue - 1))
     }
 
     mutating func injectDiskFault() {

@@ -210,7 +210,9 @@ public struct Simulation {
                 knownLeader = id
                 if let failure = checker.becameLeader(id, term: raft.term) { return fail(.safety, failure) }
             }
-            if trace != nil { emit("\(id) \(raft.role) term=\(raft.term) log=\(raft.log.lastIndex)@\(raft.log.lastTerm)") }
+            if trace != nil {
+                emit("\(id) \(raft.role) term=\(raft.term) log=\(raft.log.lastIndex)@\(raft.log.lastTerm)")
+            }
         }
         if raft.commitIndex != before.commit {
             let log = raft.log
@@ -226,7 +228,19 @@ public struct Simulation {
                 }
             }
         }
-        for envelope in output.messages { send(envelope) }
+        for envelope in output.messages {
+            if let failure = PromiseCheck.check(
+                envelope, durableHardState: disks[slot].hardState, durableLogLength: disks[slot].log.count)
+            {
+                return fail(.safety, failure)
+            }
+            send(envelope)
+        }
+        if plan.crashPointRate > 0, !output.messages.isEmpty, !disks[slot].pending.isEmpty, faultWindowOpen,
+            faultRandom.chance(plan.crashPointRate)
+        {
+            return crashBriefly(id)
+        }
         let wake = clocks[slot].global(output.wakeAt)
         if wake < nodes[slot].scheduledWake || nodes[slot].scheduledWake < now {
             nodes[slot].scheduledWake = max(wake, now)
@@ -299,7 +313,8 @@ public struct Simulation {
     public func stateSummary() -> String {
         members.map { id -> String in
             guard let raft = nodes[id.rawValue - 1].raft else { return "\(id): down" }
-            return "\(id): \(raft.role) term=\(raft.term) last=\(raft.log.lastIndex)@\(raft.log.lastTerm) commit=\(raft.commitIndex)"
+            return
+                "\(id): \(raft.role) term=\(raft.term) last=\(raft.log.lastIndex)@\(raft.log.lastTerm) commit=\(raft.commitIndex)"
         }.joined(separator: "; ")
     }
 }

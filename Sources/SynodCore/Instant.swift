@@ -73,11 +73,16 @@ public struct TimeSpan: Hashable, Comparable, Sendable, CustomStringConvertible 
         for (suffix, scale) in units where text.hasSuffix(suffix) {
             let number = text.dropLast(suffix.count)
             if let whole = Int64(number), whole >= 0 {
-                self.init(nanoseconds: whole * scale)
+                let (product, overflow) = whole.multipliedReportingOverflow(by: scale)
+                if overflow { return nil }
+                self.init(nanoseconds: product)
                 return
             }
             if let real = Double(number), real >= 0, real.isFinite {
-                self.init(nanoseconds: Int64((real * Double(scale)).rounded()))
+                let nanos = (real * Double(scale)).rounded()
+                // 2^63 is exactly representable; anything at or above it does not fit.
+                guard nanos < 9_223_372_036_854_775_808.0 else { return nil }
+                self.init(nanoseconds: Int64(nanos))
                 return
             }
             return nil

@@ -1,0 +1,114 @@
+import ArgumentParser
+import Raft
+import Simulation
+import SynodCore
+
+/// `synod bench sim`: how fast the simulator runs a 5-node cluster under a steady load,
+/// without faults and under swarm faults, on one core.
+struct BenchSimCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sim",
+        abstract: "Simulated events per wall-clock second, and simulated time per wall time.",
+        discussion: """
+            Runs a 5-node cluster (10 ms heartbeat, 100 proposals per virtual second) on one \
+            core, once with --faults none and once with swarm, each --repeat times on the \
+            same seed, and reports every run and the best one. Build in release mode for \
+            meaningful figures: swift run -c release synod bench sim
+            """
+    )
+
+    @Option(help: "Virtual seconds per run.")
+    var secondsVirtual = 60
+
+    @Option(name: .customLong("repeat"), help: "Runs per fault profile; the best run is reported.")
+    var repeatCount = 3
+
+    @Option(help: "The seed of every run.")
+    var seed: UInt64 = 1
+
+    func validate() throws {
+        if secondsVirtual < 1 {
+            throw ValidationError("--seconds-virtual must be at least 1.")
+        }
+        if repeatCount < 1 {
+            throw ValidationError("--repeat must be at least 1.")
+        }
+    }
+
+    func run() throws {
+        let base = SimulationOptions(nodes: 5, duration: .seconds(Int64(secondsVirtual)), proposalsPerSecond: 100)
+        var output = StandardStream.output
+        print(
+            "synod bench sim: \(base.nodes) nodes, heartbeat \(base.raft.heartbeatInterval), "
+                + "\(base.proposalsPerSecond) proposals per virtual second, \(secondsVirtual)s virtual per run, "
+                + "seed \(seed), \(repeatCount) runs per profile, one core",
+            to: &output
+        )
+        #if DEBUG
+            print(
+                "warning: this is a debug build and its figures mean little; "
+                    + "run: swift run -c release synod bench sim",
+                to: &output
+            )
+        #endif
+        print(BenchRow.header, to: &output)
+        var violations = 0
+        for profile in [FaultProfile.none, .swarm] {
+            var options = base
+            options.faults = profile
+            var rows: [BenchRow] = []
+            for run in 1...repeatCount {
+                let row = BenchRow.measure(options: options, seed: seed, label: "\(run)/\(repeatCount)")
+                print(row.line, to: &output)
+                if let violation = row.report.violation {
+                    print("  \(violation)", to: &output)
+                    violations += 1
+                }
+                rows.append(row)
+            }
+            let best = rows.min { $0.wallSeconds < $1.wallSeconds }!
+            print(
+                BenchRow(label: "best", report: best.report, profile: profile, wallSeconds: best.wallSeconds).line,
+                to: &output)
+        }
+        if violations > 0 {
+            print("\(violations) benchmark runs found a violation; run synod sim to investigate", to: &output)
+            throw ExitCode(1)
+        }
+    }
+}
+
+/// One measured run and its line in the table.
+struct BenchRow {
+    let label: String
+    let report: SimulationReport
+    let profile: FaultProfile
+    let wallSeconds: Double
+
+    /// Runs one simulation and times it on the monotonic clock.
+    static func measure(options: SimulationOptions, seed: UInt64, label: String) -> BenchRow {
+        let clock = ContinuousClock()
+        let start = clock.now
+        var simulation = Simulation(options: options, seed: seed)
+        let report = simulation.run()
+        let wall = (clock.now - start).seconds
+        return BenchRow(label: label, report: report, profile: options.faults, wallSeconds: wall)
+    }
+
+    static let header =
+        "faults".rightPadded(to: 8) + "run".rightPadded(to: 6) + "events".leftPadded(to: 13)
+        + "faults".leftPadded(to: 8) + "commits".leftPadded(to: 9) + "wall".leftPadded(to: 10)
+        + "events/s".leftPadded(to: 13) + "sim/wall".leftPadded(to: 11)
+
+    var line: String {
+        let simulatedSeconds = Double(report.endTime.nanoseconds) / 1e9
+        let wall = max(wallSeconds, 1e-9)
+        let eventsPerSecond = Int((Double(report.events) / wall).rounded())
+        return profile.rawValue.rightPadded(to: 8) + label.rightPadded(to: 6)
+            + formatGrouped(report.events).leftPadded(to: 13) + String(report.faults).leftPadded(to: 8)
+            + String(report.commits).leftPadded(to: 9)
+            + (formatFixed(wallSeconds, decimals: 3) + "s").leftPadded(to: 10)
+            + formatGrouped(eventsPerSecond).leftPadded(to: 13)
+            + (formatFixed(simulatedSeconds / wall, decimals: 1) + "x").leftPadded(to: 11)
+    }
+}
