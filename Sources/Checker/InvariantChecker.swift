@@ -41,6 +41,10 @@ public struct InvariantChecker: Sendable {
     /// The committed log as prefix digests, and each committed entry's own digest.
     var committedChain: [UInt64] = []
     var committedEntries: [UInt64] = []
+    /// The term of the leader that first committed each index. Leader Completeness
+    /// speaks of entries committed in earlier terms only: a stale candidate can still win
+    /// an older term after a newer leader committed more.
+    var commitTerms: [UInt64] = []
     /// Every (index, term) seen in any log and the prefix digest it had.
     var seen: [IndexAndTerm: UInt64] = [:]
     var leaders: [Term: NodeID] = [:]
@@ -128,7 +132,8 @@ public struct InvariantChecker: Sendable {
         }
         leaders[term] = node
         let slot = node.rawValue - 1
-        let committed = committedChain.count
+        var committed = committedChain.count
+        while committed > 0 && commitTerms[committed - 1] >= term.rawValue { committed -= 1 }
         if committed > 0, memory[slot].count < committed || memory[slot][committed - 1] != committedChain[committed - 1]
         {
             return CheckFailure(
@@ -142,9 +147,9 @@ public struct InvariantChecker: Sendable {
 
     /// A server's commit index (High-Water Mark) moved to `index`; `entries` lets the
     /// checker count client commands among newly committed entries.
-    public mutating func commitAdvanced(_ node: NodeID, to index: LogIndex, log entryAt: (LogIndex) -> LogEntry?)
-        -> CheckFailure?
-    {
+    public mutating func commitAdvanced(
+        _ node: NodeID, term: Term, to index: LogIndex, log entryAt: (LogIndex) -> LogEntry?
+    ) -> CheckFailure? {
         let slot = node.rawValue - 1
         let target = Int(index.rawValue)
         commitIndexOf[slot] = index
@@ -167,6 +172,7 @@ public struct InvariantChecker: Sendable {
                 committedChain.append(memory[slot][i])
                 let entry = entryAt(LogIndex(UInt64(i + 1)))!
                 committedEntries.append(EntryDigest.of(entry))
+                commitTerms.append(term.rawValue)
                 if entry.kind == .command { committedCommands += 1 }
             }
             return checkDurability() ?? checkFutureLeaders()

@@ -41,7 +41,7 @@ struct FaultPlan: Sendable, CustomStringConvertible {
             slowDiskEvery = random.span(.milliseconds(500), .seconds(3))
             crashPointRate = Double(random.next(upperBound: 20 as UInt64)) / 1_000
         case .swarm:
-            if random.chance(0.7) { networkEvery = random.span(.milliseconds(100), .seconds(2)) }
+            if random.chance(0.7) { networkEvery = random.span(.milliseconds(20), .seconds(2)) }
             if random.chance(0.5) { lossRate = Double(random.next(upperBound: 100 as UInt64)) / 1_000 }
             if random.chance(0.4) { duplicateRate = Double(random.next(upperBound: 50 as UInt64)) / 1_000 }
             if random.chance(0.5) { spikeRate = Double(random.next(upperBound: 100 as UInt64)) / 1_000 }

@@ -216,7 +216,9 @@ public struct Simulation {
         }
         if raft.commitIndex != before.commit {
             let log = raft.log
-            if let failure = checker.commitAdvanced(id, to: raft.commitIndex, log: { log.entry(at: $0) }) {
+            if let failure = checker.commitAdvanced(
+                id, term: raft.term, to: raft.commitIndex, log: { log.entry(at: $0) })
+            {
                 return fail(.safety, failure)
             }
         }
