@@ -17,8 +17,18 @@ struct PersistenceTracker: Sendable {
     var durableIndex: LogIndex
     /// Issued, unsynced writes and the log end each makes durable (clipped when a
     /// later write truncates below it).
-    var pendingEnds: [(id: PersistID, end: LogIndex)] = []
-    var held: [(after: PersistID, envelope: Envelope<RaftMessage>)] = []
+    var pendingEnds: [PendingWrite] = []
+    var held: [HeldMessage] = []
+
+    struct PendingWrite: Sendable {
+        var id: PersistID
+        var end: LogIndex
+    }
+
+    struct HeldMessage: Sendable {
+        var after: PersistID
+        var envelope: Envelope<RaftMessage>
+    }
 
     init(durableIndex: LogIndex) {
         self.durableIndex = durableIndex
@@ -45,7 +55,7 @@ struct PersistenceTracker: Sendable {
             }
             entries = Array(log.entries(from: first))
         }
-        pendingEnds.append((lastIssued, log.lastIndex))
+        pendingEnds.append(PendingWrite(id: lastIssued, end: log.lastIndex))
         writtenEnd = log.lastIndex
         let write = RaftWrite(
             id: lastIssued, hardState: hardStateChanged ? hardState : nil, truncateFrom: truncateFrom,
@@ -59,7 +69,7 @@ struct PersistenceTracker: Sendable {
     /// latest issued write is synced.
     mutating func holdIfUnsynced(_ envelope: Envelope<RaftMessage>) -> Envelope<RaftMessage>? {
         if lastIssued == lastSynced { return envelope }
-        held.append((lastIssued, envelope))
+        held.append(HeldMessage(after: lastIssued, envelope: envelope))
         return nil
     }
 

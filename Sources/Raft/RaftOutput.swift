@@ -34,9 +34,9 @@ public struct RaftOutput: Sendable {
     public init() {}
 
     public mutating func removeAll() {
-        writes.removeAll(keepingCapacity: true)
-        messages.removeAll(keepingCapacity: true)
-        committed.removeAll(keepingCapacity: true)
+        if !writes.isEmpty { writes.removeAll(keepingCapacity: true) }
+        if !messages.isEmpty { messages.removeAll(keepingCapacity: true) }
+        if !committed.isEmpty { committed.removeAll(keepingCapacity: true) }
         wakeAt = .distantFuture
     }
 }

@@ -29,7 +29,7 @@ extension Simulation {
 
     mutating func clientRequest(id: UInt64, target: NodeID, attempt: Int) {
         let slot = target.rawValue - 1
-        guard nodes[slot].raft != nil else {
+        guard isUp[slot] else {
             // No answer: the client times out and tries another server.
             retry(id: id, after: .milliseconds(20), hint: nil, attempt: attempt)
             return

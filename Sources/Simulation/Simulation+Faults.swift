@@ -32,10 +32,11 @@ extension Simulation {
     /// Stops a server. Its disk keeps what was synced and perhaps a prefix of the rest.
     public mutating func crash(_ id: NodeID) {
         let slot = id.rawValue - 1
-        guard nodes[slot].raft != nil else { return }
-        nodes[slot].raft = nil
-        nodes[slot].incarnation += 1
-        nodes[slot].scheduledWake = .distantFuture
+        guard isUp[slot] else { return }
+        servers[slot] = nil
+        isUp[slot] = false
+        incarnations[slot] += 1
+        scheduledWakes[slot] = .distantFuture
         let pending = disks[slot].pending.count
         let survivors =
             pending > 0 && diskRandom.chance(plan.crashKeepsSomeUnsynced)
@@ -50,12 +51,13 @@ extension Simulation {
     /// Starts a crashed server again from what its disk holds.
     public mutating func restart(_ id: NodeID) {
         let slot = id.rawValue - 1
-        guard nodes[slot].raft == nil else { return }
+        guard !isUp[slot] else { return }
         let disk = disks[slot]
-        nodes[slot].raft = RaftNode(
+        isUp[slot] = true
+        servers[slot] = RaftNode(
             id: id, members: members, configuration: options.raft, hardState: disk.hardState,
             log: RaftLog(entries: disk.log), now: clocks[slot].local(now),
-            random: SeededGenerator(seed: seed, stream: UInt64(100 + slot) + UInt64(nodes[slot].incarnation) << 16))
+            random: SeededGenerator(seed: seed, stream: UInt64(100 + slot) + UInt64(incarnations[slot]) << 16))
         checker.restarted(id, log: disk.log)
         if trace != nil { emit("\(id) restart \(disk.hardState) log=\(disk.log.count)") }
         step(slot) { node, now, out in node.tick(at: now, into: &out) }
@@ -67,7 +69,7 @@ extension Simulation {
         network.calm()
         for slot in disks.indices { disks[slot].isSlow = false }
         if trace != nil { emit("heal") }
-        for id in members where nodes[id.rawValue - 1].raft == nil { restart(id) }
+        for id in members where !isUp[id.rawValue - 1] { restart(id) }
     }
 
     /// Makes a server's disk slow (syncs take milliseconds) or fast again.
@@ -127,7 +129,7 @@ extension Simulation {
 
     mutating func injectCrash() {
         guard faultWindowOpen, let every = plan.crashEvery else { return }
-        let up = members.filter { nodes[$0.rawValue - 1].raft != nil }
+        let up = members.filter { isUp[$0.rawValue - 1] }
         // Keep a majority up so the run makes progress; safety must hold either way.
         if members.count - up.count < (members.count - 1) / 2 || (members.count <= 2 && up.count == members.count) {
             let victim = up[Int(faultRandom.next(upperBound: UInt64(up.count)))]
@@ -142,7 +144,7 @@ extension Simulation {
 
     /// A crash at a point of execution (see `FaultPlan.crashPointRate`), back soon after.
     mutating func crashBriefly(_ id: NodeID) {
-        let down = members.filter { nodes[$0.rawValue - 1].raft == nil }.count
+        let down = members.filter { !isUp[$0.rawValue - 1] }.count
         guard down < (members.count - 1) / 2 || members.count <= 2 else { return }
         crash(id)
         // Often back before messages already in flight land, so that they meet the

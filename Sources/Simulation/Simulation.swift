@@ -26,7 +26,13 @@ public struct Simulation {
 
     var queue = Heap<Event>()
     var sequence: UInt64 = 0
-    var nodes: [SimulatedNode]
+    /// The servers' cores, nil while crashed. Per-server bookkeeping lives in parallel
+    /// arrays so that reading it never copies a core.
+    var servers: [RaftNode?]
+    var isUp: [Bool]
+    var incarnations: [Int]
+    /// The global instant of each server's wake-up event that counts; others are stale.
+    var scheduledWakes: [Instant]
     var disks: [SimulatedDisk]
     var clocks: [SimulatedClock]
     var network: SimulatedNetwork
@@ -46,13 +52,6 @@ public struct Simulation {
     var firstRequestAfterHeal: UInt64 = .max
     var livenessMet = false
     var trace: ((String) -> Void)?
-
-    struct SimulatedNode {
-        var raft: RaftNode?
-        var incarnation = 0
-        /// The global instant of the wake-up event that counts; others are stale.
-        var scheduledWake: Instant = .distantFuture
-    }
 
     public init(options: SimulationOptions, seed: UInt64) {
         precondition(options.nodes >= 1, "a cluster needs at least one node")
@@ -75,14 +74,17 @@ public struct Simulation {
             SimulatedClock(driftPPM: Int(Int64(setup.next(upperBound: UInt64(2 * drift + 1))) - drift))
         }
         disks = Array(repeating: SimulatedDisk(), count: options.nodes)
-        nodes = Array(repeating: SimulatedNode(), count: options.nodes)
+        servers = Array(repeating: nil, count: options.nodes)
+        isUp = Array(repeating: true, count: options.nodes)
+        incarnations = Array(repeating: 0, count: options.nodes)
+        scheduledWakes = Array(repeating: .distantFuture, count: options.nodes)
         checker = InvariantChecker(members: members)
-        for slot in nodes.indices {
-            nodes[slot].raft = RaftNode(
+        for slot in servers.indices {
+            servers[slot] = RaftNode(
                 id: members[slot], members: members, configuration: options.raft, now: clocks[slot].local(.zero),
                 random: SeededGenerator(seed: seed, stream: UInt64(100 + slot)))
         }
-        for slot in nodes.indices { step(slot) { node, now, out in node.tick(at: now, into: &out) } }
+        for slot in servers.indices { step(slot) { node, now, out in node.tick(at: now, into: &out) } }
         if options.proposalsPerSecond > 0 { schedule(at: .zero + proposalInterval, .clientTick) }
         if let every = plan.networkEvery { schedule(at: .zero + faultRandom.span(.zero, every * 2), .networkFault) }
         if let every = plan.crashEvery { schedule(at: .zero + faultRandom.span(.zero, every * 2), .crashFault) }
@@ -94,15 +96,14 @@ public struct Simulation {
     /// The current leader, if exactly one live server believes it leads in the highest term.
     public var leader: NodeID? {
         var best: (NodeID, Term)?
-        for node in nodes {
-            guard let raft = node.raft, raft.role == .leader else { continue }
+        for case let raft? in servers where raft.role == .leader {
             if best == nil || raft.term > best!.1 { best = (raft.id, raft.term) }
         }
         return best?.0
     }
 
     /// A live server's core, for tests and reports.
-    public func server(_ id: NodeID) -> RaftNode? { nodes[id.rawValue - 1].raft }
+    public func server(_ id: NodeID) -> RaftNode? { servers[id.rawValue - 1] }
 
     /// The highest index known committed anywhere.
     public var commitIndex: LogIndex { checker.commitIndex }
@@ -114,9 +115,12 @@ public struct Simulation {
     public mutating func run(trace: ((String) -> Void)? = nil) -> SimulationReport {
         self.trace = trace
         let end = Instant.zero + options.duration
-        while report.violation == nil, let next = queue.min {
-            if next.time > end && (livenessMet || next.time > options.healTime + options.livenessBound) { break }
-            runOne()
+        while report.violation == nil, let next = queue.popMin() {
+            if next.time > end && (livenessMet || next.time > options.healTime + options.livenessBound) {
+                queue.insert(next)
+                break
+            }
+            run(next)
         }
         self.trace = nil
         report.endTime = now
@@ -126,15 +130,20 @@ public struct Simulation {
 
     /// Runs events up to and including `deadline` (or the first violation).
     public mutating func run(until deadline: Instant) {
-        while report.violation == nil, let next = queue.min, next.time <= deadline { runOne() }
+        while report.violation == nil, let next = queue.popMin() {
+            if next.time > deadline {
+                queue.insert(next)
+                break
+            }
+            run(next)
+        }
         if report.violation == nil, now < deadline { now = deadline }
         report.commits = checker.committedCommands
     }
 
     public mutating func run(for span: TimeSpan) { run(until: now + span) }
 
-    mutating func runOne() {
-        let event = queue.removeMin()
+    mutating func run(_ event: Event) {
         now = event.time
         report.events += 1
         handle(event)
@@ -150,11 +159,11 @@ public struct Simulation {
         case .deliver(let envelope):
             deliver(envelope)
         case .wake(let slot, let incarnation):
-            guard nodes[slot].incarnation == incarnation, nodes[slot].scheduledWake == event.time else { return }
-            nodes[slot].scheduledWake = .distantFuture
+            guard incarnations[slot] == incarnation, scheduledWakes[slot] == event.time else { return }
+            scheduledWakes[slot] = .distantFuture
             step(slot) { node, now, out in node.tick(at: now, into: &out) }
         case .syncDone(let slot, let incarnation, let through):
-            guard nodes[slot].incarnation == incarnation else { return }
+            guard incarnations[slot] == incarnation else { return }
             completeSync(slot: slot, through: through)
         case .clientTick:
             clientTick()
@@ -186,15 +195,29 @@ public struct Simulation {
 
     /// Feeds one input to a live server and carries out everything it asked for.
     mutating func step(_ slot: Int, _ input: (inout RaftNode, Instant, inout RaftOutput) -> Void) {
-        guard nodes[slot].raft != nil else { return }
+        guard isUp[slot] else { return }
         let local = clocks[slot].local(now)
-        let before = (role: nodes[slot].raft!.role, term: nodes[slot].raft!.term, commit: nodes[slot].raft!.commitIndex)
         output.removeAll()
-        input(&nodes[slot].raft!, local, &output)
-        carryOut(slot: slot, before: before)
+        let before = Self.observe(&servers[slot]!)
+        input(&servers[slot]!, local, &output)
+        carryOut(slot: slot, before: before, after: Self.observe(&servers[slot]!))
     }
 
-    mutating func carryOut(slot: Int, before: (role: RaftRole, term: Term, commit: LogIndex)) {
+    /// What the simulator watches of a core, read in place: copying a core per event
+    /// would cost more than the event itself.
+    struct Observed {
+        var role: RaftRole
+        var term: Term
+        var commit: LogIndex
+    }
+
+    static func observe(_ node: inout RaftNode) -> Observed {
+        Observed(role: node.role, term: node.term, commit: node.commitIndex)
+    }
+
+    static func log(of node: inout RaftNode) -> RaftLog { node.log }
+
+    mutating func carryOut(slot: Int, before: Observed, after: Observed) {
         let id = members[slot]
         for write in output.writes {
             if let failure = checker.logChanged(id, truncateFrom: write.truncateFrom, entries: write.entries) {
@@ -203,21 +226,21 @@ public struct Simulation {
             disks[slot].pending.append(write)
             if disks[slot].busyUntil <= now { startSync(slot: slot) }
         }
-        let raft = nodes[slot].raft!
-        if raft.role != before.role || raft.term != before.term {
-            if raft.role == .candidate { report.elections += 1 }
-            if raft.role == .leader {
+        if after.role != before.role || after.term != before.term {
+            if after.role == .candidate { report.elections += 1 }
+            if after.role == .leader {
                 knownLeader = id
-                if let failure = checker.becameLeader(id, term: raft.term) { return fail(.safety, failure) }
+                if let failure = checker.becameLeader(id, term: after.term) { return fail(.safety, failure) }
             }
             if trace != nil {
-                emit("\(id) \(raft.role) term=\(raft.term) log=\(raft.log.lastIndex)@\(raft.log.lastTerm)")
+                let log = Self.log(of: &servers[slot]!)
+                emit("\(id) \(after.role) term=\(after.term) log=\(log.lastIndex)@\(log.lastTerm)")
             }
         }
-        if raft.commitIndex != before.commit {
-            let log = raft.log
+        if after.commit != before.commit {
+            let log = Self.log(of: &servers[slot]!)
             if let failure = checker.commitAdvanced(
-                id, term: raft.term, to: raft.commitIndex, log: { log.entry(at: $0) })
+                id, term: after.term, to: after.commit, log: { log.entry(at: $0) })
             {
                 return fail(.safety, failure)
             }
@@ -244,9 +267,9 @@ public struct Simulation {
             return crashBriefly(id)
         }
         let wake = clocks[slot].global(output.wakeAt)
-        if wake < nodes[slot].scheduledWake || nodes[slot].scheduledWake < now {
-            nodes[slot].scheduledWake = max(wake, now)
-            schedule(at: max(wake, now), .wake(slot: slot, incarnation: nodes[slot].incarnation))
+        if wake < scheduledWakes[slot] || scheduledWakes[slot] < now {
+            scheduledWakes[slot] = max(wake, now)
+            schedule(at: max(wake, now), .wake(slot: slot, incarnation: incarnations[slot]))
         }
     }
 
@@ -260,7 +283,7 @@ public struct Simulation {
             ? diskRandom.span(.milliseconds(2), .milliseconds(30))
             : diskRandom.span(.microseconds(50), .microseconds(400))
         disks[slot].busyUntil = now + latency
-        schedule(at: now + latency, .syncDone(slot: slot, incarnation: nodes[slot].incarnation, through: last.id))
+        schedule(at: now + latency, .syncDone(slot: slot, incarnation: incarnations[slot], through: last.id))
     }
 
     mutating func completeSync(slot: Int, through: PersistID) {
@@ -290,7 +313,7 @@ public struct Simulation {
 
     mutating func deliver(_ envelope: Envelope<RaftMessage>) {
         let slot = envelope.to.rawValue - 1
-        guard !network.isDown(from: envelope.from, to: envelope.to), nodes[slot].raft != nil else { return }
+        guard !network.isDown(from: envelope.from, to: envelope.to), isUp[slot] else { return }
         if trace != nil { emit("\(envelope.to) <- \(envelope.from) \(Self.describe(envelope.message))") }
         step(slot) { node, now, out in node.receive(envelope, at: now, into: &out) }
     }
@@ -314,7 +337,7 @@ public struct Simulation {
     /// One line per server: role, term, log end, commit index; or "down".
     public func stateSummary() -> String {
         members.map { id -> String in
-            guard let raft = nodes[id.rawValue - 1].raft else { return "\(id): down" }
+            guard let raft = servers[id.rawValue - 1] else { return "\(id): down" }
             return
                 "\(id): \(raft.role) term=\(raft.term) last=\(raft.log.lastIndex)@\(raft.log.lastTerm) commit=\(raft.commitIndex)"
         }.joined(separator: "; ")

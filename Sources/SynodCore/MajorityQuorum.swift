@@ -24,9 +24,28 @@ public struct MajorityQuorum: Sendable, Hashable {
     /// The highest value that a majority of members has reached: the High-Water Mark
     /// of replication when the values are match indexes.
     ///
-    /// - Complexity: O(n log n) in the number of members.
+    /// - Complexity: O(n²) in the number of members, in stack memory: clusters are small
+    ///   and this runs on every acknowledgement.
+    @inlinable
     public func committed<T: Comparable>(_ value: (NodeID) -> T) -> T {
-        let sorted = members.map(value).sorted(by: >)
-        return sorted[size - 1]
+        withUnsafeTemporaryAllocation(of: T.self, capacity: members.count) { buffer in
+            let base = buffer.baseAddress!
+            var count = 0
+            for member in members {
+                // Insertion sort, largest first.
+                let v = value(member)
+                var i = count
+                while i > 0 && base[i - 1] < v {
+                    (base + i).initialize(to: base[i - 1])
+                    (base + i - 1).deinitialize(count: 1)
+                    i -= 1
+                }
+                (base + i).initialize(to: v)
+                count += 1
+            }
+            let result = base[size - 1]
+            base.deinitialize(count: count)
+            return result
+        }
     }
 }
