@@ -19,6 +19,7 @@ struct Event: Comparable, Sendable {
         case diskFault
         case restart(slot: Int)
         case heal
+        case livenessProbe
         case livenessDeadline
     }
 

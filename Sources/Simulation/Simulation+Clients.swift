@@ -14,17 +14,22 @@ extension Simulation {
         if plan.clientIdleShare > 0, faultWindowOpen, clientRandom.chance(plan.clientIdleShare / 20) {
             // Fall silent for a while (about 20 proposal intervals on average).
             let pause = clientRandom.span(proposalInterval, proposalInterval * 40)
-            if trace != nil { emit("clients idle for \(pause)") }
+            if trace != nil { emit("clients idle for \(TimeSpan(nanoseconds: pause.nanoseconds / 1_000 * 1_000))") }
             schedule(at: now + pause, .clientTick)
             return
         }
+        submitRequest()
+        schedule(at: now + proposalInterval, .clientTick)
+    }
+
+    /// A new request from a client, on its way to the server believed to lead.
+    mutating func submitRequest() {
         let id = nextRequestID
         nextRequestID += 1
         let target = knownLeader ?? members[Int(clientRandom.next(upperBound: UInt64(members.count)))]
         schedule(
             at: now + clientRandom.span(.microseconds(50), .microseconds(200)),
             .clientRequest(id: id, target: target, attempt: 1))
-        schedule(at: now + proposalInterval, .clientTick)
     }
 
     mutating func clientRequest(id: UInt64, target: NodeID, attempt: Int) {

@@ -181,6 +181,13 @@ public struct Simulation {
             healed = true
             firstRequestAfterHeal = nextRequestID
             heal()
+            schedule(at: now, .livenessProbe)
+        case .livenessProbe:
+            // The check must not depend on the workload: propose until one commits.
+            if !livenessMet {
+                submitRequest()
+                schedule(at: now + .milliseconds(20), .livenessProbe)
+            }
         case .livenessDeadline:
             if !livenessMet {
                 fail(
@@ -249,7 +256,10 @@ public struct Simulation {
             if let failure = checker.applied(id, entries: output.committed) { return fail(.safety, failure) }
             if healed && !livenessMet {
                 for entry in output.committed where entry.kind == .command {
-                    if Self.requestID(entry.data) >= firstRequestAfterHeal { livenessMet = true }
+                    if Self.requestID(entry.data) >= firstRequestAfterHeal {
+                        livenessMet = true
+                        report.recoveryTime = now - options.healTime
+                    }
                 }
             }
         }

@@ -10,6 +10,8 @@ public struct SimulationReport: Sendable {
     /// Elections started (a server became candidate).
     public var elections: Int = 0
     public var endTime: Instant = .zero
+    /// From the heal to the commit of the first proposal made after it.
+    public var recoveryTime: TimeSpan?
     public var violation: Violation?
 
     public init(seed: UInt64) { self.seed = seed }

@@ -37,6 +37,9 @@ struct SimCommand: ParsableCommand {
     @Option(help: "Virtual time per seed, e.g. 10s, 1500ms, 2m.")
     var duration: TimeSpan = .seconds(10)
 
+    @Option(help: "Client proposals per virtual second.")
+    var rate = SimulationOptions().proposalsPerSecond
+
     @Flag(help: "Print every event of the seed to standard output (needs --seed).")
     var trace = false
 
@@ -62,14 +65,17 @@ struct SimCommand: ParsableCommand {
         if duration <= .zero {
             throw ValidationError("--duration must be longer than zero.")
         }
+        if rate < 0 || rate > 1_000_000 {
+            throw ValidationError("--rate must be between 0 and 1000000 proposals per second.")
+        }
         if trace, seed == nil {
             throw ValidationError("--trace needs a single --seed.")
         }
     }
 
     func run() throws {
-        let replay = ReplayCommand(nodes: nodes, faults: faults, duration: duration, bugs: bugs)
-        var options = SimulationOptions(nodes: nodes, duration: duration, faults: faults)
+        let replay = ReplayCommand(nodes: nodes, faults: faults, duration: duration, rate: rate, bugs: bugs)
+        var options = SimulationOptions(nodes: nodes, duration: duration, faults: faults, proposalsPerSecond: rate)
         options.raft.bugs = Set(bugs)
         let seedList: [UInt64] = seed.map { [$0] } ?? Array(1...UInt64(seeds ?? 100))
 
@@ -111,10 +117,12 @@ struct ReplayCommand: Sendable {
     let nodes: Int
     let faults: FaultProfile
     let duration: TimeSpan
+    let rate: Int
     /// Sorted and without repeats, so the printed command is stable.
     let bugs: [RaftBug]
 
-    init(nodes: Int, faults: FaultProfile, duration: TimeSpan, bugs: [RaftBug]) {
+    init(nodes: Int, faults: FaultProfile, duration: TimeSpan, rate: Int = 100, bugs: [RaftBug]) {
+        self.rate = rate
         self.nodes = nodes
         self.faults = faults
         self.duration = duration
@@ -137,6 +145,7 @@ struct ReplayCommand: Sendable {
             "swift run -c release synod sim", "--nodes \(nodes)", "--seed \(seed)",
             "--faults \(faults.rawValue)", "--duration \(duration)",
         ]
+        if rate != SimulationOptions().proposalsPerSecond { words.append("--rate \(rate)") }
         words += bugs.map { "--bug \($0.rawValue)" }
         return words.joined(separator: " ")
     }
@@ -171,6 +180,14 @@ struct Summary {
         if !byInvariant.isEmpty {
             let counts = byInvariant.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
             lines.append("by invariant: " + counts.joined(separator: ", "))
+        }
+        let recoveries = reports.compactMap(\.recoveryTime).map(\.milliseconds).sorted()
+        if let worst = recoveries.last {
+            let mean = recoveries.reduce(0, +) / Double(recoveries.count)
+            let median = recoveries[recoveries.count / 2]
+            lines.append(
+                "heal to first new commit: median \(formatFixed(median, decimals: 1)) ms, "
+                    + "mean \(formatFixed(mean, decimals: 1)) ms, max \(formatFixed(worst, decimals: 1)) ms")
         }
         let events = reports.reduce(0) { $0 + $1.events }
         let faultCount = reports.reduce(0) { $0 + $1.faults }
