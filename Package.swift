@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "Raft", targets: ["Raft"]),
         .library(name: "Simulation", targets: ["Simulation"]),
         .library(name: "Checker", targets: ["Checker"]),
+        .library(name: "Lab", targets: ["Lab"]),
         .executable(name: "synod", targets: ["synod"]),
     ],
     dependencies: [
@@ -35,10 +36,11 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        .target(name: "Lab", dependencies: ["SynodCore", "Raft", "Simulation"], swiftSettings: strict),
         .executableTarget(
             name: "synod",
             dependencies: [
-                "SynodCore", "Raft", "Simulation", "Checker",
+                "SynodCore", "Raft", "Simulation", "Checker", "Lab",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict

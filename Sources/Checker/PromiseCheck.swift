@@ -10,7 +10,7 @@ public enum PromiseCheck {
         _ envelope: Envelope<RaftMessage>, durableHardState: HardState, durableLogLength: Int
     ) -> CheckFailure? {
         switch envelope.message {
-        case .requestVoteResponse(let response) where response.granted:
+        case .requestVoteResponse(let response) where response.granted && !response.isPreVote:
             if durableHardState.term != response.term || durableHardState.votedFor != envelope.to {
                 return CheckFailure(
                     invariant: "persist-before-promise",

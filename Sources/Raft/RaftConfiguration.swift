@@ -9,6 +9,16 @@ public struct RaftConfiguration: Sendable, Equatable {
     public var electionTimeoutMax: TimeSpan
     /// At most this many entries ride in one AppendEntries.
     public var maxEntriesPerAppend: Int
+    /// PreVote (§9.6): a server whose election timer fires first asks whether it could
+    /// win, and raises its term only if a majority says yes. A pre-vote is granted only
+    /// to a log at least as up to date, by a server that has not heard from a leader
+    /// within the minimum election timeout.
+    public var preVote: Bool
+    /// CheckQuorum (§6.2): a leader that has not heard from a majority within the
+    /// minimum election timeout steps down. With it comes leader stickiness for votes: a
+    /// server that heard from a leader within the minimum election timeout ignores vote
+    /// requests (except for a leadership transfer), as etcd ties the two together.
+    public var checkQuorum: Bool
     /// Deliberate protocol bugs, for proving that the checkers catch them. Empty in
     /// every real configuration.
     public var bugs: Set<RaftBug>
@@ -18,6 +28,8 @@ public struct RaftConfiguration: Sendable, Equatable {
         electionTimeoutMin: TimeSpan = .milliseconds(100),
         electionTimeoutMax: TimeSpan = .milliseconds(200),
         maxEntriesPerAppend: Int = 64,
+        preVote: Bool = false,
+        checkQuorum: Bool = false,
         bugs: Set<RaftBug> = []
     ) {
         precondition(heartbeatInterval.nanoseconds > 0, "heartbeat interval must be positive")
@@ -27,8 +39,43 @@ public struct RaftConfiguration: Sendable, Equatable {
         self.electionTimeoutMin = electionTimeoutMin
         self.electionTimeoutMax = electionTimeoutMax
         self.maxEntriesPerAppend = maxEntriesPerAppend
+        self.preVote = preVote
+        self.checkQuorum = checkQuorum
         self.bugs = bugs
     }
+
+    /// The named combination of PreVote and CheckQuorum this configuration uses.
+    public var elections: ElectionSafeguards {
+        get { ElectionSafeguards(preVote: preVote, checkQuorum: checkQuorum) }
+        set {
+            preVote = newValue.preVote
+            checkQuorum = newValue.checkQuorum
+        }
+    }
+}
+
+/// The four ways to run leader election, named as on the command line.
+public enum ElectionSafeguards: String, Sendable, CaseIterable, Hashable {
+    /// Raft as in the paper: any server whose timer fires raises the term.
+    case plain
+    /// PreVote only.
+    case prevote
+    /// CheckQuorum with leader stickiness for votes.
+    case checkquorum
+    /// Both; Synod's default.
+    case prevoteCheckquorum = "prevote+checkquorum"
+
+    public init(preVote: Bool, checkQuorum: Bool) {
+        switch (preVote, checkQuorum) {
+        case (false, false): self = .plain
+        case (true, false): self = .prevote
+        case (false, true): self = .checkquorum
+        case (true, true): self = .prevoteCheckquorum
+        }
+    }
+
+    public var preVote: Bool { self == .prevote || self == .prevoteCheckquorum }
+    public var checkQuorum: Bool { self == .checkquorum || self == .prevoteCheckquorum }
 }
 
 /// Known-wrong variants of the protocol. They exist so that a test (or

@@ -7,6 +7,7 @@ public enum RaftMessage: Sendable, Equatable {
     case requestVoteResponse(RequestVoteResponse)
     case appendEntries(AppendEntries)
     case appendEntriesResponse(AppendEntriesResponse)
+    case timeoutNow(TimeoutNow)
 
     public var term: Term {
         switch self {
@@ -14,32 +15,56 @@ public enum RaftMessage: Sendable, Equatable {
         case .requestVoteResponse(let m): m.term
         case .appendEntries(let m): m.term
         case .appendEntriesResponse(let m): m.term
+        case .timeoutNow(let m): m.term
         }
     }
 }
 
 /// A candidate asks for a vote, describing its log so the voter can refuse a
 /// candidate that lacks entries the voter has (the election restriction, §5.4.1).
+///
+/// A pre-vote (§9.6) asks "would you vote for me in `term`?" without anyone changing
+/// term or vote. A vote asked on behalf of a leadership transfer overrides leader
+/// stickiness: the leader itself asked for the election.
 public struct RequestVote: Sendable, Equatable {
+    /// For a pre-vote, the term the candidate would campaign in (its own term + 1).
     public var term: Term
     public var lastLogIndex: LogIndex
     public var lastLogTerm: Term
+    public var isPreVote: Bool
+    public var isTransfer: Bool
 
-    public init(term: Term, lastLogIndex: LogIndex, lastLogTerm: Term) {
+    public init(
+        term: Term, lastLogIndex: LogIndex, lastLogTerm: Term, isPreVote: Bool = false, isTransfer: Bool = false
+    ) {
         self.term = term
         self.lastLogIndex = lastLogIndex
         self.lastLogTerm = lastLogTerm
+        self.isPreVote = isPreVote
+        self.isTransfer = isTransfer
     }
 }
 
+/// A granted pre-vote carries the term it was asked for; a refused one carries the
+/// voter's own term, so a pre-candidate behind the times learns the current term.
 public struct RequestVoteResponse: Sendable, Equatable {
     public var term: Term
     public var granted: Bool
+    public var isPreVote: Bool
 
-    public init(term: Term, granted: Bool) {
+    public init(term: Term, granted: Bool, isPreVote: Bool = false) {
         self.term = term
         self.granted = granted
+        self.isPreVote = isPreVote
     }
+}
+
+/// Leadership transfer (§3.10): the leader tells an up-to-date follower to start an
+/// election now, without waiting for its timeout and without a pre-vote.
+public struct TimeoutNow: Sendable, Equatable {
+    public var term: Term
+
+    public init(term: Term) { self.term = term }
 }
 
 /// Replicates entries and, when empty, serves as the leader's HeartBeat. The follower

@@ -10,8 +10,75 @@ struct CandidateState: Sendable {
 }
 
 extension RaftNode {
+    /// Whether this server heard from a live leader within the minimum election timeout
+    /// (a leader counts itself). Such a server refuses pre-votes and, with CheckQuorum,
+    /// ignores vote requests: the leader it hears is alive.
+    var heardFromLeaderRecently: Bool {
+        if role == .leader { return true }
+        guard let contact = lastLeaderContact else { return false }
+        return now - contact < configuration.electionTimeoutMin
+    }
+
+    /// Messages whose term must not move this server's term: pre-votes and their
+    /// answers, and, under leader stickiness, vote requests while a leader is heard.
+    /// Returns true when the message was handled here.
+    mutating func handledBeforeTermCheck(_ envelope: Envelope<RaftMessage>) -> Bool {
+        switch envelope.message {
+        case .requestVote(let request) where request.isPreVote:
+            handlePreVote(request, from: envelope.from)
+            return true
+        case .requestVoteResponse(let response) where response.isPreVote:
+            if !response.granted && response.term > term {
+                becomeFollower(term: response.term, leader: nil)
+            } else {
+                handlePreVoteResponse(response, from: envelope.from)
+            }
+            return true
+        case .requestVote(let request)
+        where configuration.checkQuorum && !request.isTransfer && request.term > term && heardFromLeaderRecently:
+            // Leader stickiness (§4.2.3): ignore it, term and all.
+            return true
+        default:
+            return false
+        }
+    }
+
+    /// PreVote (§9.6): ask for votes in the next term without raising our own.
+    mutating func startPreVote() {
+        role = .preCandidate
+        leaderID = nil
+        leaderState = nil
+        candidateState = CandidateState(votes: [id], selfVoteWrite: nil)
+        resetElectionDeadline()
+        if quorum.isReached(byVotersIn: candidateState!.votes) { return campaign(transfer: false) }
+        let request = RequestVote(
+            term: term.next, lastLogIndex: log.lastIndex, lastLogTerm: log.lastTerm, isPreVote: true)
+        for peer in peers { send(.requestVote(request), to: peer) }
+    }
+
+    mutating func handlePreVote(_ request: RequestVote, from candidate: NodeID) {
+        let granted =
+            request.term > term && !heardFromLeaderRecently
+            && log.isUpToDate(lastIndex: request.lastLogIndex, lastTerm: request.lastLogTerm)
+        // Promises nothing and changes nothing here, so it needs no sync.
+        let response = RequestVoteResponse(term: granted ? request.term : term, granted: granted, isPreVote: true)
+        send(.requestVoteResponse(response), to: candidate)
+    }
+
+    mutating func handlePreVoteResponse(_ response: RequestVoteResponse, from voter: NodeID) {
+        guard role == .preCandidate, response.granted, response.term == term.next else { return }
+        candidateState!.votes.insert(voter)
+        if quorum.isReached(byVotersIn: candidateState!.votes) { campaign(transfer: false) }
+    }
+
+    /// The leader hands over: campaign at once, skipping the pre-vote.
+    mutating func handleTimeoutNow(from leader: NodeID) {
+        guard role == .follower, leaderID == leader else { return }
+        campaign(transfer: true)
+    }
+
     /// Leader election (§5.2): raise the term, vote for yourself, ask everyone else.
-    mutating func campaign() {
+    mutating func campaign(transfer: Bool) {
         term = term.next
         votedFor = id
         persistence.hardStateChanged = true
@@ -20,7 +87,8 @@ extension RaftNode {
         leaderState = nil
         candidateState = CandidateState(votes: [], selfVoteWrite: persistence.lastIssued.next)
         resetElectionDeadline()
-        let request = RequestVote(term: term, lastLogIndex: log.lastIndex, lastLogTerm: log.lastTerm)
+        let request = RequestVote(
+            term: term, lastLogIndex: log.lastIndex, lastLogTerm: log.lastTerm, isTransfer: transfer)
         for peer in peers { send(.requestVote(request), to: peer) }
     }
 
@@ -53,6 +121,7 @@ extension RaftNode {
         candidateState = nil
         leaderState = LeaderState(peers: peers, nextIndex: log.lastIndex.advanced(by: 1), now: now)
         leaderState!.heartbeatDue = now + configuration.heartbeatInterval
+        leaderState!.quorumCheckDue = now + configuration.electionTimeoutMin
         // The Figure 8 bug is only visible without the no-op, which is what makes waiting
         // for an entry of the current term cheap; the broken variant leaves both out.
         if !configuration.bugs.contains(.commitPreviousTerm) {

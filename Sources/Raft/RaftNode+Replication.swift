@@ -15,11 +15,31 @@ struct LeaderState: Sendable {
     var peers: [NodeID]
     var progress: [FollowerProgress]
     var heartbeatDue: Instant
+    /// CheckQuorum: which followers answered since the last check, and when the next is.
+    var recentlyActive: [Bool]
+    var quorumCheckDue: Instant
+    /// A leadership transfer under way.
+    var transfer: Transfer?
+
+    struct Transfer: Sendable {
+        var target: NodeID
+        var deadline: Instant
+        var timeoutNowSent = false
+    }
 
     init(peers: [NodeID], nextIndex: LogIndex, now: Instant) {
         self.peers = peers
         self.progress = peers.map { _ in FollowerProgress(nextIndex: nextIndex, lastSent: now) }
         self.heartbeatDue = now
+        self.recentlyActive = peers.map { _ in false }
+        self.quorumCheckDue = now
+    }
+
+    func nextWake(checkQuorum: Bool) -> Instant {
+        var wake = heartbeatDue
+        if checkQuorum { wake = min(wake, quorumCheckDue) }
+        if let transfer { wake = min(wake, transfer.deadline) }
+        return wake
     }
 
     func slot(of peer: NodeID) -> Int? { peers.firstIndex(of: peer) }
@@ -74,6 +94,7 @@ extension RaftNode {
         } else {
             resetElectionDeadline()
         }
+        lastLeaderContact = now
         guard let localPrevTerm = log.term(at: request.prevLogIndex) else {
             if request.prevLogIndex < log.baseIndex {
                 // Already compacted here, so it matches: acknowledge what we know.
@@ -110,6 +131,8 @@ extension RaftNode {
 
     mutating func handleAppendResponse(_ response: AppendEntriesResponse, from follower: NodeID) {
         guard role == .leader, let slot = leaderState!.slot(of: follower) else { return }
+        leaderState!.recentlyActive[slot] = true
+        defer { sendTimeoutNowIfReady(slot: slot) }
         var progress = leaderState!.progress[slot]
         if response.success {
             if response.matchIndex > progress.matchIndex { progress.matchIndex = response.matchIndex }
@@ -148,5 +171,59 @@ extension RaftNode {
         if log.term(at: majority) == term || configuration.bugs.contains(.commitPreviousTerm) {
             commitIndex = majority
         }
+    }
+}
+
+extension RaftNode {
+    /// CheckQuorum (§6.2): a leader that has not heard from a majority within the
+    /// minimum election timeout steps down, and with it stops the heartbeats that would
+    /// keep followers from electing a leader a majority can reach. Returns true when it
+    /// stepped down.
+    mutating func checkQuorumIfDue() -> Bool {
+        guard configuration.checkQuorum, now >= leaderState!.quorumCheckDue else { return false }
+        var heard = [id]
+        for slot in leaderState!.peers.indices where leaderState!.recentlyActive[slot] {
+            heard.append(leaderState!.peers[slot])
+        }
+        if !quorum.isReached(byVotersIn: heard) {
+            becomeFollower(term: term, leader: nil)
+            lastLeaderContact = nil
+            return true
+        }
+        for slot in leaderState!.recentlyActive.indices { leaderState!.recentlyActive[slot] = false }
+        leaderState!.quorumCheckDue = now + configuration.electionTimeoutMin
+        return false
+    }
+
+    /// The current leadership transfer's target, if one is under way.
+    public var transferTarget: NodeID? { leaderState?.transfer?.target }
+
+    /// Leadership transfer (§3.10): bring `target` up to date, then tell it to campaign.
+    /// Proposals are refused meanwhile; the transfer gives up after an election timeout.
+    /// Returns false when this server does not lead or `target` is not another member.
+    @discardableResult
+    public mutating func transferLeadership(to target: NodeID, at now: Instant, into out: inout RaftOutput) -> Bool {
+        begin(at: now)
+        defer { finish(into: &out) }
+        guard role == .leader, let slot = leaderState!.slot(of: target) else { return false }
+        leaderState!.transfer = LeaderState.Transfer(target: target, deadline: now + configuration.electionTimeoutMax)
+        if leaderState!.progress[slot].matchIndex == log.lastIndex {
+            sendTimeoutNowIfReady(slot: slot)
+        } else {
+            sendAppend(slot: slot)
+        }
+        return true
+    }
+
+    mutating func sendTimeoutNowIfReady(slot: Int) {
+        guard role == .leader, let transfer = leaderState!.transfer, !transfer.timeoutNowSent,
+            leaderState!.peers[slot] == transfer.target, leaderState!.progress[slot].matchIndex == log.lastIndex
+        else { return }
+        leaderState!.transfer!.timeoutNowSent = true
+        send(.timeoutNow(TimeoutNow(term: term)), to: transfer.target)
+    }
+
+    mutating func abortTransferIfDue() {
+        if let transfer = leaderState!.transfer, now >= transfer.deadline { leaderState!.transfer = nil }
     }
 }

@@ -34,6 +34,8 @@ public struct RaftNode: Sendable {
     var random: SeededGenerator
     var now: Instant
     var electionDeadline: Instant = .zero
+    /// When this server last heard from a leader of its current term.
+    var lastLeaderContact: Instant?
     var leaderState: LeaderState?
     var candidateState: CandidateState?
     var persistence: PersistenceTracker
@@ -91,9 +93,13 @@ public struct RaftNode: Sendable {
     public mutating func tick(at now: Instant, into out: inout RaftOutput) {
         begin(at: now)
         switch role {
-        case .follower, .candidate:
-            if now >= electionDeadline { campaign() }
+        case .follower, .preCandidate, .candidate:
+            if now >= electionDeadline {
+                if configuration.preVote { startPreVote() } else { campaign(transfer: false) }
+            }
         case .leader:
+            if checkQuorumIfDue() { break }
+            abortTransferIfDue()
             heartbeatIfDue()
         }
         finish(into: &out)
@@ -104,6 +110,10 @@ public struct RaftNode: Sendable {
     public mutating func receive(_ envelope: Envelope<RaftMessage>, at now: Instant, into out: inout RaftOutput) {
         precondition(envelope.to == id, "message delivered to the wrong server")
         begin(at: now)
+        if handledBeforeTermCheck(envelope) {
+            finish(into: &out)
+            return
+        }
         let messageTerm = envelope.message.term
         if messageTerm > term {
             let leader: NodeID? = if case .appendEntries = envelope.message { envelope.from } else { nil }
@@ -117,6 +127,7 @@ public struct RaftNode: Sendable {
             case .requestVoteResponse(let response): handleVoteResponse(response, from: envelope.from)
             case .appendEntries(let request): handleAppendEntries(request, from: envelope.from)
             case .appendEntriesResponse(let response): handleAppendResponse(response, from: envelope.from)
+            case .timeoutNow: handleTimeoutNow(from: envelope.from)
             }
         }
         finish(into: &out)
@@ -128,6 +139,7 @@ public struct RaftNode: Sendable {
         begin(at: now)
         defer { finish(into: &out) }
         guard role == .leader else { return .rejected(leaderHint: leaderID) }
+        if let transfer = leaderState!.transfer { return .rejected(leaderHint: transfer.target) }
         let entry = LogEntry(term: term, index: log.lastIndex.advanced(by: 1), kind: .command, data: data)
         appendAsLeader(entry)
         return .accepted(index: entry.index, term: term)
@@ -176,7 +188,7 @@ public struct RaftNode: Sendable {
             out.committed.append(contentsOf: fresh)
             appliedIndex = commitIndex
         }
-        out.wakeAt = role == .leader ? leaderState!.heartbeatDue : electionDeadline
+        out.wakeAt = role == .leader ? leaderState!.nextWake(checkQuorum: configuration.checkQuorum) : electionDeadline
     }
 
     /// Sends a message that promises nothing, at once.
@@ -203,6 +215,7 @@ public struct RaftNode: Sendable {
         }
         role = .follower
         leaderID = leader
+        if leader != nil { lastLeaderContact = now }
         leaderState = nil
         candidateState = nil
         resetElectionDeadline()
@@ -219,7 +232,7 @@ public struct RaftNode: Sendable {
                 .appendEntriesResponse(
                     .rejected(term: term, rejectedIndex: request.prevLogIndex, conflictIndex: .zero, conflictTerm: nil)),
                 to: envelope.from)
-        case .requestVoteResponse, .appendEntriesResponse:
+        case .requestVoteResponse, .appendEntriesResponse, .timeoutNow:
             break
         }
     }

@@ -46,11 +46,16 @@ public enum ProposeResult: Sendable, Equatable {
     /// Appended to the leader's log at this position; it commits later, or is lost if
     /// leadership changes first.
     case accepted(index: LogIndex, term: Term)
-    /// This server does not lead; `leaderHint` is the leader it last heard from.
+    /// This server does not lead; `leaderHint` is the leader it last heard from. A
+    /// leader handing over leadership also refuses, naming the server it hands over to.
     case rejected(leaderHint: NodeID?)
 }
 
 /// A Raft server's role (Leader and Followers).
+/// A server's role (Leader and Followers). A pre-candidate runs a pre-vote round
+/// (§9.6) before it may become a candidate and raise the term.
 public enum RaftRole: String, Sendable, Equatable {
-    case follower, candidate, leader
+    case follower
+    case preCandidate = "pre-candidate"
+    case candidate, leader
 }

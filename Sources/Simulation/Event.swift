@@ -14,6 +14,7 @@ struct Event: Comparable, Sendable {
         case syncDone(slot: Int, incarnation: Int, through: PersistID)
         case clientTick
         case clientRequest(id: UInt64, target: NodeID, attempt: Int)
+        case clientTimeout(id: UInt64, attempt: Int)
         case networkFault
         case crashFault
         case diskFault

@@ -4,7 +4,16 @@ import SynodCore
 /// Simulated clients: a steady stream of proposals, each sent to the server believed to
 /// lead, following leader hints and retrying a few times when refused or unanswered.
 extension Simulation {
-    static let maxAttempts = 5
+    static let maxAttempts = 20
+    /// A client gives up on an accepted request that has not committed after this long
+    /// and tries another server (the one it sent to may have lost its majority).
+    static let clientTimeout = TimeSpan.milliseconds(100)
+
+    struct PendingRequest {
+        var submitted: Instant
+        var attempt: Int
+        var measured: Bool
+    }
 
     var proposalInterval: TimeSpan {
         TimeSpan(nanoseconds: 1_000_000_000 / Int64(max(1, options.proposalsPerSecond)))
@@ -26,6 +35,9 @@ extension Simulation {
     mutating func submitRequest() {
         let id = nextRequestID
         nextRequestID += 1
+        let measured = now >= options.measureFrom && now < options.healTime
+        if measured { report.windowRequests += 1 }
+        pendingRequests[id] = PendingRequest(submitted: now, attempt: 1, measured: measured)
         let target = knownLeader ?? members[Int(clientRandom.next(upperBound: UInt64(members.count)))]
         schedule(
             at: now + clientRandom.span(.microseconds(50), .microseconds(200)),
@@ -46,6 +58,7 @@ extension Simulation {
         case .accepted(let index, let term):
             knownLeader = target
             if trace != nil { emit("client request \(id) accepted by \(target) at \(index)@\(term)") }
+            schedule(at: now + Self.clientTimeout, .clientTimeout(id: id, attempt: attempt))
         case .rejected(let hint):
             if knownLeader == target { knownLeader = nil }
             retry(id: id, after: .microseconds(200), hint: hint, attempt: attempt)
@@ -53,9 +66,24 @@ extension Simulation {
     }
 
     mutating func retry(id: UInt64, after delay: TimeSpan, hint: NodeID?, attempt: Int) {
-        guard attempt < Self.maxAttempts else { return }
+        guard attempt < Self.maxAttempts, pendingRequests[id] != nil else { return }
+        pendingRequests[id]!.attempt = attempt + 1
         let target = hint ?? members[Int(clientRandom.next(upperBound: UInt64(members.count)))]
         schedule(at: now + delay, .clientRequest(id: id, target: target, attempt: attempt + 1))
+    }
+
+    mutating func clientTimeout(id: UInt64, attempt: Int) {
+        guard let pending = pendingRequests[id], pending.attempt == attempt else { return }
+        knownLeader = nil
+        retry(id: id, after: .zero, hint: nil, attempt: attempt)
+    }
+
+    /// A leader committed these entries: the requests they carry are served.
+    mutating func requestsCommitted(_ entries: [LogEntry]) {
+        for entry in entries where entry.kind == .command {
+            guard let pending = pendingRequests.removeValue(forKey: Self.requestID(entry.data)) else { continue }
+            if pending.measured && now - pending.submitted <= options.availabilityBound { report.windowServed += 1 }
+        }
     }
 
     /// A client command is its request id, little-endian.

@@ -24,6 +24,30 @@ extension Simulation {
         if trace != nil { emit("cut \(from) -> \(to)") }
     }
 
+    /// Restores one direction of one link.
+    public mutating func restore(from: NodeID, to: NodeID) {
+        network.setDown(from: from, to: to, false)
+        if trace != nil { emit("restore \(from) -> \(to)") }
+    }
+
+    /// Cuts both directions between two servers.
+    public mutating func disconnect(_ a: NodeID, _ b: NodeID) {
+        network.setDown(from: a, to: b, true)
+        network.setDown(from: b, to: a, true)
+        report.faults += 1
+        if trace != nil { emit("disconnect \(a) <-> \(b)") }
+    }
+
+    /// Restores both directions between two servers.
+    public mutating func reconnect(_ a: NodeID, _ b: NodeID) {
+        network.setDown(from: a, to: b, false)
+        network.setDown(from: b, to: a, false)
+        if trace != nil { emit("reconnect \(a) <-> \(b)") }
+    }
+
+    /// Whether messages from `from` to `to` are dropped.
+    public func isCut(from: NodeID, to: NodeID) -> Bool { network.isDown(from: from, to: to) }
+
     /// Cuts a server off from every other, both ways.
     public mutating func isolate(_ id: NodeID) {
         partition([id], members.filter { $0 != id })

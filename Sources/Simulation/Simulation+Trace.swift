@@ -6,9 +6,11 @@ extension Simulation {
     static func describe(_ message: RaftMessage) -> String {
         switch message {
         case .requestVote(let m):
-            "RequestVote term=\(m.term) last=\(m.lastLogIndex)@\(m.lastLogTerm)"
+            "\(m.isPreVote ? "PreVote" : "RequestVote")\(m.isTransfer ? "(transfer)" : "") term=\(m.term) last=\(m.lastLogIndex)@\(m.lastLogTerm)"
         case .requestVoteResponse(let m):
-            "Vote term=\(m.term) \(m.granted ? "granted" : "refused")"
+            "\(m.isPreVote ? "PreVote" : "Vote") term=\(m.term) \(m.granted ? "granted" : "refused")"
+        case .timeoutNow(let m):
+            "TimeoutNow term=\(m.term)"
         case .appendEntries(let m):
             "AppendEntries term=\(m.term) prev=\(m.prevLogIndex)@\(m.prevLogTerm) entries=\(m.entries.count) commit=\(m.leaderCommit)"
         case .appendEntriesResponse(let m):

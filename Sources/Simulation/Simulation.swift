@@ -46,12 +46,18 @@ public struct Simulation {
     var clientRandom: SeededGenerator
 
     var nextRequestID: UInt64 = 1
+    /// Requests not yet seen committed: when they were made and their current attempt.
+    var pendingRequests: [UInt64: PendingRequest] = [:]
     var knownLeader: NodeID?
     var healed = false
     /// Requests from this id on were made after the heal; one of them must commit.
     var firstRequestAfterHeal: UInt64 = .max
     var livenessMet = false
     var trace: ((String) -> Void)?
+    var sampleInterval: TimeSpan?
+    var nextSample: Instant = .zero
+    /// The cluster's state at regular instants, when sampling is on (for timelines).
+    public internal(set) var samples: [Sample] = []
 
     public init(options: SimulationOptions, seed: UInt64) {
         precondition(options.nodes >= 1, "a cluster needs at least one node")
@@ -144,6 +150,7 @@ public struct Simulation {
     public mutating func run(for span: TimeSpan) { run(until: now + span) }
 
     mutating func run(_ event: Event) {
+        if let every = sampleInterval, event.time >= nextSample { takeSamples(until: event.time, every: every) }
         now = event.time
         report.events += 1
         handle(event)
@@ -169,6 +176,8 @@ public struct Simulation {
             clientTick()
         case .clientRequest(let id, let target, let attempt):
             clientRequest(id: id, target: target, attempt: attempt)
+        case .clientTimeout(let id, let attempt):
+            clientTimeout(id: id, attempt: attempt)
         case .networkFault:
             injectNetworkFault()
         case .crashFault:
@@ -235,6 +244,7 @@ public struct Simulation {
         }
         if after.role != before.role || after.term != before.term {
             if after.role == .candidate { report.elections += 1 }
+            if after.term > report.maxTerm { report.maxTerm = after.term }
             if after.role == .leader {
                 knownLeader = id
                 if let failure = checker.becameLeader(id, term: after.term) { return fail(.safety, failure) }
@@ -254,6 +264,7 @@ public struct Simulation {
         }
         if !output.committed.isEmpty {
             if let failure = checker.applied(id, entries: output.committed) { return fail(.safety, failure) }
+            if after.role == .leader { requestsCommitted(output.committed) }
             if healed && !livenessMet {
                 for entry in output.committed where entry.kind == .command {
                     if Self.requestID(entry.data) >= firstRequestAfterHeal {

@@ -14,6 +14,10 @@ public struct SimulationOptions: Sendable {
     /// proposal must commit within this bound, or the run is a liveness violation.
     /// The run is extended when its last 20% is shorter than this bound.
     public var livenessBound: TimeSpan
+    /// Availability counts the requests made from this instant until the heal.
+    public var measureFrom: Instant = .zero
+    /// A request counts as served when it commits within this bound.
+    public var availabilityBound: TimeSpan = .seconds(1)
     /// Largest clock-rate error of any node, in parts per million.
     public var maxClockDriftPPM: Int
 

@@ -10,6 +10,16 @@ public struct SimulationReport: Sendable {
     /// Elections started (a server became candidate).
     public var elections: Int = 0
     public var endTime: Instant = .zero
+    /// The highest term any server reached.
+    public var maxTerm: Term = .zero
+    /// Client requests made in the measured fault window, and how many of them
+    /// committed within the availability bound.
+    public var windowRequests = 0
+    public var windowServed = 0
+    /// Served share of the measured window's requests (1 when there were none).
+    public var availability: Double {
+        windowRequests == 0 ? 1 : Double(windowServed) / Double(windowRequests)
+    }
     /// From the heal to the commit of the first proposal made after it.
     public var recoveryTime: TimeSpan?
     public var violation: Violation?

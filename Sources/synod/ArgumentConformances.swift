@@ -16,3 +16,5 @@ extension TimeSpan: ExpressibleByArgument {
         self.init(parsing: argument)
     }
 }
+
+extension ElectionSafeguards: ExpressibleByArgument {}

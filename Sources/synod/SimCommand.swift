@@ -37,6 +37,9 @@ struct SimCommand: ParsableCommand {
     @Option(help: "Virtual time per seed, e.g. 10s, 1500ms, 2m.")
     var duration: TimeSpan = .seconds(10)
 
+    @Option(help: "Leader election safeguards: plain, prevote, checkquorum or prevote+checkquorum.")
+    var config = RaftConfiguration().elections
+
     @Option(help: "Client proposals per virtual second.")
     var rate = SimulationOptions().proposalsPerSecond
 
@@ -74,9 +77,11 @@ struct SimCommand: ParsableCommand {
     }
 
     func run() throws {
-        let replay = ReplayCommand(nodes: nodes, faults: faults, duration: duration, rate: rate, bugs: bugs)
+        let replay = ReplayCommand(
+            nodes: nodes, faults: faults, duration: duration, config: config, rate: rate, bugs: bugs)
         var options = SimulationOptions(nodes: nodes, duration: duration, faults: faults, proposalsPerSecond: rate)
         options.raft.bugs = Set(bugs)
+        options.raft.elections = config
         let seedList: [UInt64] = seed.map { [$0] } ?? Array(1...UInt64(seeds ?? 100))
 
         var output = StandardStream.output
@@ -117,11 +122,17 @@ struct ReplayCommand: Sendable {
     let nodes: Int
     let faults: FaultProfile
     let duration: TimeSpan
+    let config: ElectionSafeguards
     let rate: Int
     /// Sorted and without repeats, so the printed command is stable.
     let bugs: [RaftBug]
 
-    init(nodes: Int, faults: FaultProfile, duration: TimeSpan, rate: Int = 100, bugs: [RaftBug]) {
+    init(
+        nodes: Int, faults: FaultProfile, duration: TimeSpan,
+        config: ElectionSafeguards = RaftConfiguration().elections,
+        rate: Int = 100, bugs: [RaftBug]
+    ) {
+        self.config = config
         self.rate = rate
         self.nodes = nodes
         self.faults = faults
@@ -133,6 +144,8 @@ struct ReplayCommand: Sendable {
     func header(seeds: [UInt64]) -> String {
         let which = seeds.count == 1 ? "seed \(seeds[0])" : "seeds \(seeds[0])...\(seeds[seeds.count - 1])"
         var line = "synod sim: \(nodes) nodes, faults \(faults.rawValue), \(duration) virtual time per seed, \(which)"
+        line += ", elections \(config.rawValue)"
+        if rate != SimulationOptions().proposalsPerSecond { line += ", \(rate) proposals/s" }
         if !bugs.isEmpty {
             line += ", bugs: " + bugs.map(\.rawValue).joined(separator: ", ")
         }
@@ -145,6 +158,7 @@ struct ReplayCommand: Sendable {
             "swift run -c release synod sim", "--nodes \(nodes)", "--seed \(seed)",
             "--faults \(faults.rawValue)", "--duration \(duration)",
         ]
+        if config != RaftConfiguration().elections { words.append("--config \(config.rawValue)") }
         if rate != SimulationOptions().proposalsPerSecond { words.append("--rate \(rate)") }
         words += bugs.map { "--bug \($0.rawValue)" }
         return words.joined(separator: " ")
