@@ -28,8 +28,8 @@ public struct RaftConfiguration: Sendable, Equatable {
         electionTimeoutMin: TimeSpan = .milliseconds(100),
         electionTimeoutMax: TimeSpan = .milliseconds(200),
         maxEntriesPerAppend: Int = 64,
-        preVote: Bool = false,
-        checkQuorum: Bool = false,
+        preVote: Bool = true,
+        checkQuorum: Bool = true,
         bugs: Set<RaftBug> = []
     ) {
         precondition(heartbeatInterval.nanoseconds > 0, "heartbeat interval must be positive")

@@ -18,6 +18,7 @@ struct Event: Comparable, Sendable {
         case networkFault
         case crashFault
         case diskFault
+        case transferFault
         case restart(slot: Int)
         case heal
         case livenessProbe

@@ -19,6 +19,8 @@ struct FaultPlan: Sendable, CustomStringConvertible {
     /// points of execution rather than only at random instants, as FoundationDB's
     /// simulator does, find such windows in thousands of seeds instead of millions.
     var crashPointRate = 0.0
+    /// Mean time between leadership transfers asked of the leader; nil: none.
+    var transferEvery: TimeSpan?
     /// Share of the fault window in which clients fall silent. Idle stretches let a new
     /// leader sit without an entry of its own term: the state in which committing an
     /// earlier term's entry by counting replicas goes wrong (Raft paper, Figure 8).
@@ -46,13 +48,14 @@ struct FaultPlan: Sendable, CustomStringConvertible {
             if random.chance(0.4) { duplicateRate = Double(random.next(upperBound: 50 as UInt64)) / 1_000 }
             if random.chance(0.5) { spikeRate = Double(random.next(upperBound: 100 as UInt64)) / 1_000 }
             if random.chance(0.6) {
-                crashEvery = random.span(.milliseconds(200), .seconds(3))
+                crashEvery = random.span(.milliseconds(50), .seconds(3))
                 maxDowntime = random.span(.milliseconds(20), .seconds(3))
-                if random.chance(0.5) { crashPointRate = Double(random.next(upperBound: 20 as UInt64)) / 1_000 }
+                if random.chance(0.7) { crashPointRate = Double(random.next(upperBound: 100 as UInt64)) / 1_000 }
             }
             if random.chance(0.4) { slowDiskEvery = random.span(.milliseconds(200), .seconds(3)) }
+            if random.chance(0.3) { transferEvery = random.span(.milliseconds(200), .seconds(2)) }
             crashKeepsSomeUnsynced = Double(random.next(upperBound: 101 as UInt64)) / 100
-            if random.chance(0.5) { clientIdleShare = Double(random.next(upperBound: 90 as UInt64)) / 100 }
+            if random.chance(0.7) { clientIdleShare = Double(random.next(upperBound: 90 as UInt64)) / 100 }
             if networkEvery == nil && crashEvery == nil && lossRate == 0 && slowDiskEvery == nil {
                 networkEvery = .milliseconds(500)
             }
@@ -69,6 +72,7 @@ struct FaultPlan: Sendable, CustomStringConvertible {
         if clientIdleShare > 0 { parts.append("clients idle \(Int(clientIdleShare * 100))% of the time") }
         if crashPointRate > 0 { parts.append("crash after unsynced sends \(crashPointRate)") }
         if let slowDiskEvery { parts.append("slow disks every ~\(slowDiskEvery)") }
+        if let transferEvery { parts.append("leadership transfers every ~\(transferEvery)") }
         return parts.isEmpty ? "no faults" : parts.joined(separator: ", ")
     }
 }

@@ -156,7 +156,9 @@ extension Simulation {
         let up = members.filter { isUp[$0.rawValue - 1] }
         // Keep a majority up so the run makes progress; safety must hold either way.
         if members.count - up.count < (members.count - 1) / 2 || (members.count <= 2 && up.count == members.count) {
-            let victim = up[Int(faultRandom.next(upperBound: UInt64(up.count)))]
+            // The leader's crashes matter most: half of them strike it.
+            let victim =
+                faultRandom.chance(0.5) ? (leader ?? up[0]) : up[Int(faultRandom.next(upperBound: UInt64(up.count)))]
             crash(victim)
             let downtime = faultRandom.span(.milliseconds(1), plan.maxDowntime)
             if now + downtime < options.healTime {
@@ -173,11 +175,34 @@ extension Simulation {
         crash(id)
         // Often back before messages already in flight land, so that they meet the
         // restarted server and whatever it forgot.
-        let downtime =
-            faultRandom.chance(0.5)
-            ? faultRandom.span(.microseconds(20), .microseconds(500))
-            : faultRandom.span(.microseconds(500), .milliseconds(50))
+        // Back before messages in flight land (they meet what it forgot), or soon, or
+        // only after the others had time to elect someone else.
+        let downtime: TimeSpan
+        switch faultRandom.next(upperBound: 3 as UInt64) {
+        case 0: downtime = faultRandom.span(.microseconds(20), .microseconds(500))
+        case 1: downtime = faultRandom.span(.microseconds(500), .milliseconds(50))
+        default: downtime = faultRandom.span(.milliseconds(100), .seconds(1))
+        }
         schedule(at: now + downtime, .restart(slot: id.rawValue - 1))
+    }
+
+    mutating func injectTransfer() {
+        guard faultWindowOpen, let every = plan.transferEvery else { return }
+        if let leader {
+            let others = members.filter { $0 != leader }
+            transferLeadership(from: leader, to: others[Int(faultRandom.next(upperBound: UInt64(others.count)))])
+        }
+        schedule(at: now + faultRandom.span(every / 4, every * 2), .transferFault)
+    }
+
+    /// Asks `leader` to hand leadership to `target` (§3.10). Returns whether it agreed.
+    @discardableResult
+    public mutating func transferLeadership(from leader: NodeID, to target: NodeID) -> Bool {
+        var agreed = false
+        if trace != nil { emit("\(leader) asked to transfer leadership to \(target)") }
+        step(leader.rawValue - 1) { node, now, out in agreed = node.transferLeadership(to: target, at: now, into: &out)
+        }
+        return agreed
     }
 
     mutating func injectDiskFault() {

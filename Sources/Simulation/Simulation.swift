@@ -95,6 +95,7 @@ public struct Simulation {
         if let every = plan.networkEvery { schedule(at: .zero + faultRandom.span(.zero, every * 2), .networkFault) }
         if let every = plan.crashEvery { schedule(at: .zero + faultRandom.span(.zero, every * 2), .crashFault) }
         if let every = plan.slowDiskEvery { schedule(at: .zero + faultRandom.span(.zero, every * 2), .diskFault) }
+        if let every = plan.transferEvery { schedule(at: .zero + faultRandom.span(.zero, every * 2), .transferFault) }
         schedule(at: options.healTime, .heal)
         schedule(at: options.healTime + options.livenessBound, .livenessDeadline)
     }
@@ -184,6 +185,8 @@ public struct Simulation {
             injectCrash()
         case .diskFault:
             injectDiskFault()
+        case .transferFault:
+            injectTransfer()
         case .restart(let slot):
             restart(members[slot])
         case .heal:
@@ -274,7 +277,13 @@ public struct Simulation {
                 }
             }
         }
-        for envelope in output.messages {
+        // A crash point: the server dies while sending, so only some of its messages leave.
+        let crashes =
+            plan.crashPointRate > 0 && !output.messages.isEmpty && !disks[slot].pending.isEmpty && faultWindowOpen
+            && faultRandom.chance(plan.crashPointRate)
+        let sent =
+            crashes ? Int(faultRandom.next(upperBound: UInt64(output.messages.count + 1))) : output.messages.count
+        for envelope in output.messages.prefix(sent) {
             if let failure = PromiseCheck.check(
                 envelope, durableHardState: disks[slot].hardState, durableLogLength: disks[slot].log.count)
             {
@@ -282,11 +291,7 @@ public struct Simulation {
             }
             send(envelope)
         }
-        if plan.crashPointRate > 0, !output.messages.isEmpty, !disks[slot].pending.isEmpty, faultWindowOpen,
-            faultRandom.chance(plan.crashPointRate)
-        {
-            return crashBriefly(id)
-        }
+        if crashes { return crashBriefly(id) }
         let wake = clocks[slot].global(output.wakeAt)
         if wake < scheduledWakes[slot] || scheduledWakes[slot] < now {
             scheduledWakes[slot] = max(wake, now)
