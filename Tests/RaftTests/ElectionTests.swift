@@ -45,7 +45,10 @@ import Testing
 
     @Test func everyNewElectionDrawsAFreshTimeoutAndTheSameSeedRepeatsIt() {
         func timeouts(seed: UInt64) -> [TimeSpan] {
-            var node = RaftNode(id: 1, members: [1, 2, 3], now: .zero, random: SeededGenerator(seed: seed))
+            var plain = RaftConfiguration()
+            plain.elections = .plain
+            var node = RaftNode(
+                id: 1, members: [1, 2, 3], configuration: plain, now: .zero, random: SeededGenerator(seed: seed))
             var out = RaftOutput()
             node.tick(at: .zero, into: &out)
             var now = Instant.zero

@@ -29,6 +29,7 @@ import Testing
                 cluster.now = cluster.wakeAt[1]!
                 cluster.tick(1)
             case .leader: cluster.elect(1)
+            case .preCandidate: break
             }
             #expect(cluster[1].role == role)
             let out = cluster.receive(message, from: 2, to: 1)

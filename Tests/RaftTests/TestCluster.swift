@@ -37,8 +37,11 @@ struct TestCluster {
     /// Every node is ticked once at time zero so that its first wake-up is known.
     init(
         members: [NodeID] = [1, 2, 3], configuration: RaftConfiguration = RaftConfiguration(), seed: UInt64 = 1,
-        disks: [NodeID: Disk] = [:]
+        disks: [NodeID: Disk] = [:], elections: ElectionSafeguards = .plain
     ) {
+        // The paper's tests describe Raft without PreVote or CheckQuorum unless a test asks.
+        var configuration = configuration
+        configuration.elections = elections
         self.members = members
         self.configuration = configuration
         self.seed = seed
