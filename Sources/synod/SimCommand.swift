@@ -154,14 +154,11 @@ struct ReplayCommand: Sendable {
 
     /// The command that reruns `seed` alone.
     func command(seed: UInt64) -> String {
-        var words = [
-            "swift run -c release synod sim", "--nodes \(nodes)", "--seed \(seed)",
-            "--faults \(faults.rawValue)", "--duration \(duration)",
-        ]
-        if config != RaftConfiguration().elections { words.append("--config \(config.rawValue)") }
-        if rate != SimulationOptions().proposalsPerSecond { words.append("--rate \(rate)") }
-        words += bugs.map { "--bug \($0.rawValue)" }
-        return words.joined(separator: " ")
+        var options = SimulationOptions(
+            nodes: nodes, duration: duration, faults: faults, proposalsPerSecond: rate)
+        options.raft.elections = config
+        options.raft.bugs = Set(bugs)
+        return options.replayCommand(seed: seed)!
     }
 
     /// For a failing run, its violation and replay command (two lines, each ending in

@@ -1,0 +1,29 @@
+import Raft
+import SynodCore
+
+extension SimulationOptions {
+    /// The `synod sim` command that reruns `seed` alone under these options, as the
+    /// command line prints it after a failing seed; nil when the options hold
+    /// something the command line cannot say. It names the node count, fault profile,
+    /// duration, election safeguards (if not the default), proposal rate (if not the
+    /// default) and bugs; everything else must keep its default.
+    public func replayCommand(seed: UInt64) -> String? {
+        let defaults = SimulationOptions()
+        var expressible = SimulationOptions(
+            nodes: nodes, duration: duration, faults: faults, proposalsPerSecond: proposalsPerSecond)
+        expressible.raft.elections = raft.elections
+        expressible.raft.bugs = raft.bugs
+        guard expressible.livenessBound == livenessBound, expressible.maxClockDriftPPM == maxClockDriftPPM,
+            expressible.raft == raft, expressible.measureFrom == measureFrom,
+            expressible.availabilityBound == availabilityBound
+        else { return nil }
+        var words = [
+            "swift run -c release synod sim", "--nodes \(nodes)", "--seed \(seed)", "--faults \(faults.rawValue)",
+            "--duration \(duration)",
+        ]
+        if raft.elections != defaults.raft.elections { words.append("--config \(raft.elections.rawValue)") }
+        if proposalsPerSecond != defaults.proposalsPerSecond { words.append("--rate \(proposalsPerSecond)") }
+        words += raft.bugs.map(\.rawValue).sorted().map { "--bug \($0)" }
+        return words.joined(separator: " ")
+    }
+}

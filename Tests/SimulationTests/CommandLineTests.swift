@@ -1,0 +1,149 @@
+import Foundation
+import Simulation
+import Testing
+
+/// `synod sim` as a user sees it: the built binary, run as a subprocess. `swift build
+/// --build-tests` and `swift test` build it next to the test bundle.
+@Suite struct CommandLineTests {
+    /// What one run of the binary did.
+    struct Outcome {
+        var status: Int32
+        /// Standard output, byte for byte.
+        var bytes: Data
+        var errors: String
+
+        var output: String { String(decoding: bytes, as: UTF8.self) }
+
+        var lines: [Substring] { output.split(separator: "\n") }
+    }
+
+    /// The `synod` executable in the products directory that holds the test bundle (or
+    /// at `$SYNOD_BINARY`), or nil.
+    static let binary: URL? = {
+        let files = FileManager.default
+        if let path = ProcessInfo.processInfo.environment["SYNOD_BINARY"] {
+            return files.isExecutableFile(atPath: path) ? URL(fileURLWithPath: path) : nil
+        }
+        var starts = [URL(fileURLWithPath: CommandLine.arguments[0]), Bundle.main.bundleURL]
+        if let executable = Bundle.main.executableURL { starts.append(executable) }
+        starts += Bundle.allBundles.map(\.bundleURL).filter { $0.pathExtension == "xctest" }
+        for start in starts {
+            // The bundle is `.build/<config>/X.xctest` (a directory on Darwin, with the
+            // binary deep inside it): walk up until a directory holds `synod`.
+            var directory = start.standardizedFileURL
+            for _ in 0..<5 {
+                let candidate = directory.appendingPathComponent("synod")
+                var isDirectory: ObjCBool = false
+                if files.fileExists(atPath: candidate.path, isDirectory: &isDirectory), !isDirectory.boolValue,
+                    files.isExecutableFile(atPath: candidate.path)
+                {
+                    return candidate
+                }
+                directory.deleteLastPathComponent()
+            }
+        }
+        return nil
+    }()
+
+    /// Runs `synod` with `arguments`. Output goes to files, not pipes, so a long trace
+    /// cannot fill a pipe and stall the child.
+    static func synod(_ arguments: [String]) throws -> Outcome {
+        let override = ProcessInfo.processInfo.environment["SYNOD_BINARY"]
+        let binary = try #require(
+            binary,
+            override.map { "SYNOD_BINARY=\($0) is not an executable file" }
+                ?? """
+                could not find the synod executable next to the test bundle \
+                (\(CommandLine.arguments[0])); build it with `swift build --build-tests`, or set SYNOD_BINARY
+                """)
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("synod-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let outputURL = directory.appendingPathComponent("stdout")
+        let errorURL = directory.appendingPathComponent("stderr")
+        for url in [outputURL, errorURL] {
+            guard FileManager.default.createFile(atPath: url.path, contents: nil) else {
+                throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: url.path])
+            }
+        }
+        let output = try FileHandle(forWritingTo: outputURL)
+        let errors = try FileHandle(forWritingTo: errorURL)
+
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        process.standardOutput = output
+        process.standardError = errors
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        try output.close()
+        try errors.close()
+        return Outcome(
+            status: process.terminationStatus,
+            bytes: try Data(contentsOf: outputURL),
+            errors: String(decoding: try Data(contentsOf: errorURL), as: UTF8.self))
+    }
+
+    static func describe(_ arguments: [String], _ outcome: Outcome) -> Comment {
+        "synod \(arguments.joined(separator: " ")) exited \(outcome.status)\n\(outcome.output)\(outcome.errors)"
+    }
+
+    @Test func aCleanSweepExitsZeroAndEndsWithTheFixedSummaryLines() async throws {
+        let arguments = ["sim", "--seeds", "3", "--faults", "none"]
+        let outcome = try Self.synod(arguments)
+        #expect(outcome.status == 0, Self.describe(arguments, outcome))
+        let lines = outcome.lines
+        try #require(lines.count >= 2, Self.describe(arguments, outcome))
+        let counters = try #require(
+            lines[lines.count - 2].wholeMatch(of: #/events: (\d+), faults: (\d+), commits: (\d+), elections: (\d+)/#),
+            Self.describe(arguments, outcome))
+        #expect(lines[lines.count - 1] == "seeds: 3, violations: 0", Self.describe(arguments, outcome))
+
+        // The command line runs the same simulations as the library.
+        let reports = await sweep(SimulationOptions(faults: .none), seeds: 1...3)
+        #expect(Int(counters.output.1) == reports.reduce(0) { $0 + $1.events })
+        #expect(Int(counters.output.2) == 0)
+        #expect(Int(counters.output.3) == reports.reduce(0) { $0 + $1.commits })
+        #expect(Int(counters.output.4) == reports.reduce(0) { $0 + $1.elections })
+    }
+
+    @Test func aFailingSeedExitsOneAndItsReplayCommandFailsTheSameWay() async throws {
+        let found = try #require(
+            await commitPreviousTermFailure.value, "no seed to replay: see CheckerCanFailTests")
+        let violation = try #require(found.violation)
+        let arguments = ["sim", "--bug", "commit-previous-term", "--seed", "\(found.seed)", "--faults", "swarm"]
+        let first = try Self.synod(arguments)
+        #expect(first.status == 1, Self.describe(arguments, first))
+        #expect(
+            first.lines.contains("seed \(found.seed): \(violation)"),
+            "the command line should report the library's violation\n\(Self.describe(arguments, first))")
+
+        let replayLine = try #require(
+            first.lines.first { $0.hasPrefix("replay: ") }, Self.describe(arguments, first))
+        let words = replayLine.split(separator: " ").map(String.init)
+        let afterSynod = try #require(words.firstIndex(of: "synod"), "no `synod` in \(replayLine)")
+        let replayArguments = Array(words[(afterSynod + 1)...])
+        #expect(replayArguments.contains("\(found.seed)"), "\(replayLine)")
+        let replay = try Self.synod(replayArguments)
+        #expect(replay.status == 1, Self.describe(replayArguments, replay))
+        #expect(
+            replay.bytes == first.bytes, "the replay printed something else\n\(Self.describe(replayArguments, replay))")
+    }
+
+    @Test func anUnknownFaultProfileIsAUsageErrorWithStatusTwo() throws {
+        let arguments = ["sim", "--faults", "bogus"]
+        let outcome = try Self.synod(arguments)
+        #expect(outcome.status == 2, Self.describe(arguments, outcome))
+        #expect(outcome.errors.contains("bogus"), Self.describe(arguments, outcome))
+    }
+
+    @Test func theSameTracedSeedPrintsTheSameTraceTwice() throws {
+        let arguments = ["sim", "--seed", "7", "--faults", "swarm", "--trace", "--duration", "2s"]
+        let first = try Self.synod(arguments)
+        let second = try Self.synod(arguments)
+        #expect(first.status == 0, Self.describe(arguments, first))
+        #expect(first.lines.filter { $0.hasPrefix("t=") }.count > 100, Self.describe(arguments, first))
+        #expect(first.bytes == second.bytes, "seed 7: two traces differ")
+    }
+}
