@@ -147,3 +147,31 @@ import Testing
         #expect(first.bytes == second.bytes, "seed 7: two traces differ")
     }
 }
+
+/// `synod scenario` as a user sees it.
+@Suite struct ScenarioCommandLineTests {
+    @Test func scenarioListNamesTheWholeCatalog() throws {
+        let outcome = try CommandLineTests.synod(["scenario", "list"])
+        #expect(outcome.status == 0)
+        for name in [
+            "partial-partition", "quorum-loss", "constrained-election", "switch-failure", "disruptive-rejoin",
+            "one-way-link", "minority-partition", "leader-isolated", "flapping-link",
+        ] {
+            #expect(outcome.lines.contains { $0 == name }, "\(name) missing")
+        }
+    }
+
+    @Test func scenarioRunPrintsAvailabilityFirstAndDrawsATimeline() throws {
+        let arguments = ["scenario", "run", "partial-partition", "--config", "plain", "--seeds", "2", "--timeline"]
+        let outcome = try CommandLineTests.synod(arguments)
+        #expect(outcome.status == 0, CommandLineTests.describe(arguments, outcome))
+        let first = outcome.lines.first.map(String.init) ?? ""
+        #expect(first.wholeMatch(of: /availability: \d+\.\d%/) != nil, "first line: \(first)")
+        #expect(outcome.output.contains(" n1 "), "a lane per server")
+    }
+
+    @Test func anUnknownScenarioOrConfigurationIsAUsageError() throws {
+        #expect(try CommandLineTests.synod(["scenario", "run", "no-such-story"]).status == 2)
+        #expect(try CommandLineTests.synod(["scenario", "run", "quorum-loss", "--config", "raft"]).status == 2)
+    }
+}
