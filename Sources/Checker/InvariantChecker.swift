@@ -34,6 +34,7 @@ public struct InvariantChecker: Sendable {
     var memory: [[UInt64]]
     /// Prefix digests of what each server's disk holds durably.
     var disk: [[UInt64]]
+    var diskTerms: [[UInt64]]
     /// The term of each entry of each server's in-memory log, for up-to-date comparisons.
     var terms: [[UInt64]]
     var commitIndexOf: [LogIndex]
@@ -63,6 +64,7 @@ public struct InvariantChecker: Sendable {
         memory = Array(repeating: [], count: members.count)
         disk = Array(repeating: [], count: members.count)
         terms = Array(repeating: [], count: members.count)
+        diskTerms = Array(repeating: [], count: members.count)
         commitIndexOf = Array(repeating: .zero, count: members.count)
         appliedIndexOf = Array(repeating: .zero, count: members.count)
     }
@@ -115,11 +117,12 @@ public struct InvariantChecker: Sendable {
     }
 
     /// A server restarted from its disk: its in-memory log is what the disk kept, and
-    /// its commit and applied indexes start over.
-    public mutating func restarted(_ node: NodeID, log: [LogEntry]) {
+    /// its commit and applied indexes start over. The disk is already mirrored, so this
+    /// copies digests rather than recomputing them.
+    public mutating func restarted(_ node: NodeID) {
         let slot = node.rawValue - 1
-        memory[slot] = Self.chain(of: log)
-        terms[slot] = log.map(\.term.rawValue)
+        memory[slot] = disk[slot]
+        terms[slot] = diskTerms[slot]
         commitIndexOf[slot] = .zero
         appliedIndexOf[slot] = .zero
     }
@@ -211,19 +214,15 @@ public struct InvariantChecker: Sendable {
         var truncated = false
         if keep < disk[slot].count {
             disk[slot].removeSubrange(keep...)
+            diskTerms[slot].removeSubrange(keep...)
             truncated = true
         }
         for entry in entries {
             let previous = disk[slot].last ?? EntryDigest.empty
             disk[slot].append(EntryDigest.chain(previous, EntryDigest.of(entry)))
+            diskTerms[slot].append(entry.term.rawValue)
         }
         return truncated && keep < committedChain.count ? checkDurability() : nil
-    }
-
-    /// Replaces the mirror of a disk wholesale (after a crash kept part of its unsynced writes).
-    public mutating func diskReset(_ node: NodeID, log: [LogEntry]) -> CheckFailure? {
-        disk[node.rawValue - 1] = Self.chain(of: log)
-        return checkDurability()
     }
 
     /// Every committed entry is on a majority of disks. Prefix digests make the highest
@@ -267,18 +266,7 @@ public struct InvariantChecker: Sendable {
 
     /// A crashed server's log is what its disk kept; it is what the server would
     /// campaign with after a restart.
-    public mutating func crashed(_ node: NodeID, log: [LogEntry]) {
-        restarted(node, log: log)
-    }
-
-    static func chain(of log: [LogEntry]) -> [UInt64] {
-        var result: [UInt64] = []
-        result.reserveCapacity(log.count)
-        var previous = EntryDigest.empty
-        for entry in log {
-            previous = EntryDigest.chain(previous, EntryDigest.of(entry))
-            result.append(previous)
-        }
-        return result
+    public mutating func crashed(_ node: NodeID) {
+        restarted(node)
     }
 }

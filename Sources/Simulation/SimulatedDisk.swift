@@ -24,11 +24,14 @@ struct SimulatedDisk: Sendable {
         return done
     }
 
-    /// A crash: keeps the first `survivors` unsynced writes, loses the rest.
-    mutating func crash(keeping survivors: Int) {
-        for write in pending.prefix(survivors) { Self.apply(write, to: &hardState, &log) }
+    /// A crash: keeps the first `survivors` unsynced writes, loses the rest; returns
+    /// the writes kept.
+    mutating func crash(keeping survivors: Int) -> ArraySlice<RaftWrite> {
+        let kept = pending.prefix(survivors)
+        for write in kept { Self.apply(write, to: &hardState, &log) }
         pending.removeAll()
         busyUntil = .zero
+        return kept
     }
 
     static func apply(_ write: RaftWrite, to hardState: inout HardState, _ log: inout [LogEntry]) {

@@ -39,9 +39,8 @@ extension Simulation {
         if measured { report.windowRequests += 1 }
         pendingRequests[id] = PendingRequest(submitted: now, attempt: 1, measured: measured)
         let target = knownLeader ?? members[Int(clientRandom.next(upperBound: UInt64(members.count)))]
-        schedule(
-            at: now + clientRandom.span(.microseconds(50), .microseconds(200)),
-            .clientRequest(id: id, target: target, attempt: 1))
+        // Clients sit outside the simulated network: a request reaches its server at once.
+        clientRequest(id: id, target: target, attempt: 1)
     }
 
     mutating func clientRequest(id: UInt64, target: NodeID, attempt: Int) {

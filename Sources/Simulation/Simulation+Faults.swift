@@ -65,11 +65,15 @@ extension Simulation {
         let survivors =
             pending > 0 && diskRandom.chance(plan.crashKeepsSomeUnsynced)
             ? Int(diskRandom.next(upperBound: UInt64(pending + 1))) : 0
-        disks[slot].crash(keeping: survivors)
+        let kept = disks[slot].crash(keeping: survivors)
         report.faults += 1
         if trace != nil { emit("\(id) crash (kept \(survivors) of \(pending) unsynced writes)") }
-        checker.crashed(id, log: disks[slot].log)
-        if let failure = checker.diskReset(id, log: disks[slot].log) { fail(.safety, failure) }
+        for write in kept {
+            if let failure = checker.diskChanged(id, truncateFrom: write.truncateFrom, entries: write.entries) {
+                fail(.safety, failure)
+            }
+        }
+        checker.crashed(id)
     }
 
     /// Starts a crashed server again from what its disk holds.
@@ -82,7 +86,7 @@ extension Simulation {
             id: id, members: members, configuration: options.raft, hardState: disk.hardState,
             log: RaftLog(entries: disk.log), now: clocks[slot].local(now),
             random: SeededGenerator(seed: seed, stream: UInt64(100 + slot) + UInt64(incarnations[slot]) << 16))
-        checker.restarted(id, log: disk.log)
+        checker.restarted(id)
         if trace != nil { emit("\(id) restart \(disk.hardState) log=\(disk.log.count)") }
         step(slot) { node, now, out in node.tick(at: now, into: &out) }
     }
