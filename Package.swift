@@ -47,6 +47,7 @@ let package = Package(
         ),
         .testTarget(name: "SynodCoreTests", dependencies: ["SynodCore"], swiftSettings: strict),
         .testTarget(name: "RaftTests", dependencies: ["Raft", "SynodCore"], swiftSettings: strict),
+        .testTarget(name: "CheckerTests", dependencies: ["Checker", "SynodCore"], swiftSettings: strict),
         .testTarget(name: "LabTests", dependencies: ["Lab", "Simulation", "Raft", "SynodCore"], swiftSettings: strict),
         .testTarget(
             name: "SimulationTests",
