@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "Raft", targets: ["Raft"]),
         .library(name: "Simulation", targets: ["Simulation"]),
         .library(name: "Checker", targets: ["Checker"]),
+        .library(name: "KV", targets: ["KV"]),
         .library(name: "Lab", targets: ["Lab"]),
         .executable(name: "synod", targets: ["synod"]),
     ],
@@ -27,11 +28,12 @@ let package = Package(
     targets: [
         .target(name: "SynodCore", swiftSettings: strict),
         .target(name: "Raft", dependencies: ["SynodCore"], swiftSettings: strict),
+        .target(name: "KV", dependencies: ["SynodCore"], swiftSettings: strict),
         .target(name: "Checker", dependencies: ["SynodCore", "Raft"], swiftSettings: strict),
         .target(
             name: "Simulation",
             dependencies: [
-                "SynodCore", "Raft", "Checker",
+                "SynodCore", "Raft", "Checker", "KV",
                 .product(name: "HeapModule", package: "swift-collections"),
             ],
             swiftSettings: strict
@@ -40,18 +42,19 @@ let package = Package(
         .executableTarget(
             name: "synod",
             dependencies: [
-                "SynodCore", "Raft", "Simulation", "Checker", "Lab",
+                "SynodCore", "Raft", "Simulation", "Checker", "Lab", "KV",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
         ),
         .testTarget(name: "SynodCoreTests", dependencies: ["SynodCore"], swiftSettings: strict),
         .testTarget(name: "RaftTests", dependencies: ["Raft", "SynodCore"], swiftSettings: strict),
+        .testTarget(name: "KVTests", dependencies: ["KV", "SynodCore"], swiftSettings: strict),
         .testTarget(name: "CheckerTests", dependencies: ["Checker", "SynodCore"], swiftSettings: strict),
         .testTarget(name: "LabTests", dependencies: ["Lab", "Simulation", "Raft", "SynodCore"], swiftSettings: strict),
         .testTarget(
             name: "SimulationTests",
-            dependencies: ["Simulation", "Checker", "Raft", "SynodCore"],
+            dependencies: ["Simulation", "Checker", "Raft", "SynodCore", "KV"],
             swiftSettings: strict
         ),
     ]

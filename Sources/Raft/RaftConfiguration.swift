@@ -19,6 +19,9 @@ public struct RaftConfiguration: Sendable, Equatable {
     /// server that heard from a leader within the minimum election timeout ignores vote
     /// requests (except for a leadership transfer), as etcd ties the two together.
     public var checkQuorum: Bool
+    /// The largest rate error of any server's clock, in parts per million. A leader
+    /// lease is shorter than the minimum election timeout by twice this much.
+    public var maxClockDriftPPM: Int
     /// Deliberate protocol bugs, for proving that the checkers catch them. Empty in
     /// every real configuration.
     public var bugs: Set<RaftBug>
@@ -30,8 +33,10 @@ public struct RaftConfiguration: Sendable, Equatable {
         maxEntriesPerAppend: Int = 64,
         preVote: Bool = true,
         checkQuorum: Bool = true,
+        maxClockDriftPPM: Int = 1_000,
         bugs: Set<RaftBug> = []
     ) {
+        self.maxClockDriftPPM = maxClockDriftPPM
         precondition(heartbeatInterval.nanoseconds > 0, "heartbeat interval must be positive")
         precondition(electionTimeoutMin <= electionTimeoutMax, "election timeout range is empty")
         precondition(maxEntriesPerAppend > 0, "maxEntriesPerAppend must be positive")
@@ -42,6 +47,14 @@ public struct RaftConfiguration: Sendable, Equatable {
         self.preVote = preVote
         self.checkQuorum = checkQuorum
         self.bugs = bugs
+    }
+
+    /// How long after a heartbeat round a majority answered the leader may serve reads
+    /// without another round.
+    public var leaseDuration: TimeSpan {
+        TimeSpan(
+            nanoseconds: electionTimeoutMin.nanoseconds
+                - electionTimeoutMin.nanoseconds / 1_000_000 * Int64(2 * maxClockDriftPPM))
     }
 
     /// The named combination of PreVote and CheckQuorum this configuration uses.

@@ -8,6 +8,8 @@ public enum RaftMessage: Sendable, Equatable {
     case appendEntries(AppendEntries)
     case appendEntriesResponse(AppendEntriesResponse)
     case timeoutNow(TimeoutNow)
+    case readIndexRequest(ReadIndexRequest)
+    case readIndexResponse(ReadIndexResponse)
 
     public var term: Term {
         switch self {
@@ -16,6 +18,8 @@ public enum RaftMessage: Sendable, Equatable {
         case .appendEntries(let m): m.term
         case .appendEntriesResponse(let m): m.term
         case .timeoutNow(let m): m.term
+        case .readIndexRequest(let m): m.term
+        case .readIndexResponse(let m): m.term
         }
     }
 }
@@ -76,13 +80,20 @@ public struct AppendEntries: Sendable, Equatable {
     public var entries: [LogEntry]
     /// The leader's High-Water Mark.
     public var leaderCommit: LogIndex
+    /// The leader's heartbeat round when it sent this; echoed in the response, so the
+    /// leader knows which of its rounds a majority has answered (ReadIndex, leases).
+    public var round: UInt64
 
-    public init(term: Term, prevLogIndex: LogIndex, prevLogTerm: Term, entries: [LogEntry], leaderCommit: LogIndex) {
+    public init(
+        term: Term, prevLogIndex: LogIndex, prevLogTerm: Term, entries: [LogEntry], leaderCommit: LogIndex,
+        round: UInt64 = 0
+    ) {
         self.term = term
         self.prevLogIndex = prevLogIndex
         self.prevLogTerm = prevLogTerm
         self.entries = entries
         self.leaderCommit = leaderCommit
+        self.round = round
     }
 }
 
@@ -98,6 +109,8 @@ public struct AppendEntriesResponse: Sendable, Equatable {
     public var rejectedIndex: LogIndex
     public var conflictIndex: LogIndex
     public var conflictTerm: Term?
+    /// The `round` of the AppendEntries this answers.
+    public var round: UInt64 = 0
 
     public static func accepted(term: Term, matchIndex: LogIndex) -> AppendEntriesResponse {
         AppendEntriesResponse(
@@ -123,5 +136,32 @@ public struct AppendEntriesResponse: Sendable, Equatable {
         self.rejectedIndex = rejectedIndex
         self.conflictIndex = conflictIndex
         self.conflictTerm = conflictTerm
+    }
+}
+
+/// A follower asks the leader for a read index on behalf of a client (Follower Reads
+/// made linearizable): the leader confirms it still leads, then answers with its
+/// commit index; the follower serves once it has applied that far.
+public struct ReadIndexRequest: Sendable, Equatable {
+    public var term: Term
+    public var id: UInt64
+
+    public init(term: Term, id: UInt64) {
+        self.term = term
+        self.id = id
+    }
+}
+
+/// The leader's answer: the index to wait for, or nil when it could not confirm its
+/// leadership (the follower's client must try again).
+public struct ReadIndexResponse: Sendable, Equatable {
+    public var term: Term
+    public var id: UInt64
+    public var index: LogIndex?
+
+    public init(term: Term, id: UInt64, index: LogIndex?) {
+        self.term = term
+        self.id = id
+        self.index = index
     }
 }

@@ -127,7 +127,9 @@ extension RaftNode {
         if !configuration.bugs.contains(.commitPreviousTerm) {
             appendAsLeader(.noop(term: term, index: log.lastIndex.advanced(by: 1)))
         }
-        // Announce the new term at once rather than at the first heartbeat.
+        // Announce the new term at once rather than at the first heartbeat, as round 1:
+        // its answers start the leader's lease.
+        beginRound()
         for slot in leaderState!.peers.indices { sendAppend(slot: slot) }
     }
 }

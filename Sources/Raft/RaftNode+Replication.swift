@@ -20,6 +20,12 @@ struct LeaderState: Sendable {
     var quorumCheckDue: Instant
     /// A leadership transfer under way.
     var transfer: Transfer?
+    /// Heartbeat rounds (ReadIndex and leases): the current round, the latest round
+    /// each follower answered, when recent rounds began, and the reads waiting.
+    var round: UInt64 = 0
+    var ackedRound: [UInt64]
+    var roundClock = RoundClock()
+    var pendingReads: [PendingRead] = []
 
     struct Transfer: Sendable {
         var target: NodeID
@@ -32,6 +38,7 @@ struct LeaderState: Sendable {
         self.progress = peers.map { _ in FollowerProgress(nextIndex: nextIndex, lastSent: now) }
         self.heartbeatDue = now
         self.recentlyActive = peers.map { _ in false }
+        self.ackedRound = peers.map { _ in 0 }
         self.quorumCheckDue = now
     }
 
@@ -62,7 +69,7 @@ extension RaftNode {
         let entries = Array(log.entries(from: progress.nextIndex, limit: configuration.maxEntriesPerAppend))
         let request = AppendEntries(
             term: term, prevLogIndex: prev, prevLogTerm: log.term(at: prev) ?? .zero, entries: entries,
-            leaderCommit: commitIndex)
+            leaderCommit: commitIndex, round: leaderState!.round)
         if !progress.isProbing, let last = entries.last {
             leaderState!.progress[slot].nextIndex = last.index.advanced(by: 1)
         }
@@ -74,6 +81,7 @@ extension RaftNode {
     /// its election timer never fires while the leader lives.
     mutating func heartbeatIfDue() {
         guard now >= leaderState!.heartbeatDue else { return }
+        beginRound()
         let interval = configuration.heartbeatInterval
         var nextDue = now + interval
         for slot in leaderState!.peers.indices {
@@ -98,20 +106,20 @@ extension RaftNode {
         guard let localPrevTerm = log.term(at: request.prevLogIndex) else {
             if request.prevLogIndex < log.baseIndex {
                 // Already compacted here, so it matches: acknowledge what we know.
-                reply(.appendEntriesResponse(.accepted(term: term, matchIndex: log.baseIndex)), to: leader)
+                answer(.accepted(term: term, matchIndex: log.baseIndex), to: request, from: leader)
                 return
             }
             let hint = AppendEntriesResponse.rejected(
                 term: term, rejectedIndex: request.prevLogIndex, conflictIndex: log.lastIndex.advanced(by: 1),
                 conflictTerm: nil)
-            reply(.appendEntriesResponse(hint), to: leader)
+            answer(hint, to: request, from: leader)
             return
         }
         if localPrevTerm != request.prevLogTerm {
             let hint = AppendEntriesResponse.rejected(
                 term: term, rejectedIndex: request.prevLogIndex,
                 conflictIndex: log.firstIndex(ofTermAt: request.prevLogIndex), conflictTerm: localPrevTerm)
-            reply(.appendEntriesResponse(hint), to: leader)
+            answer(hint, to: request, from: leader)
             return
         }
         for entry in request.entries {
@@ -126,12 +134,23 @@ extension RaftNode {
         if request.leaderCommit > commitIndex {
             commitIndex = max(commitIndex, min(request.leaderCommit, lastNew))
         }
-        reply(.appendEntriesResponse(.accepted(term: term, matchIndex: lastNew)), to: leader)
+        answer(.accepted(term: term, matchIndex: lastNew), to: request, from: leader)
+    }
+
+    /// Replies to an AppendEntries, echoing its round.
+    mutating func answer(_ response: AppendEntriesResponse, to request: AppendEntries, from leader: NodeID) {
+        var response = response
+        response.round = request.round
+        reply(.appendEntriesResponse(response), to: leader)
     }
 
     mutating func handleAppendResponse(_ response: AppendEntriesResponse, from follower: NodeID) {
         guard role == .leader, let slot = leaderState!.slot(of: follower) else { return }
         leaderState!.recentlyActive[slot] = true
+        if response.round > leaderState!.ackedRound[slot] {
+            leaderState!.ackedRound[slot] = response.round
+            confirmReads()
+        }
         defer { sendTimeoutNowIfReady(slot: slot) }
         var progress = leaderState!.progress[slot]
         if response.success {
@@ -170,6 +189,7 @@ extension RaftNode {
         guard majority > commitIndex else { return }
         if log.term(at: majority) == term || configuration.bugs.contains(.commitPreviousTerm) {
             commitIndex = majority
+            confirmReads()
         }
     }
 }

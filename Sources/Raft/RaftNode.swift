@@ -44,6 +44,8 @@ public struct RaftNode: Sendable {
     var pendingReplies: [Envelope<RaftMessage>] = []
     /// Messages that promise nothing (AppendEntries, RequestVote): sent at once.
     var outbox: [Envelope<RaftMessage>] = []
+    var readyReads: [ReadState] = []
+    var failedReads: [UInt64] = []
 
     /// A fresh server with an empty log.
     public init(
@@ -73,6 +75,9 @@ public struct RaftNode: Sendable {
         self.random = random
         self.now = now
         self.persistence = PersistenceTracker(durableIndex: log.lastIndex)
+        // A restarted server may have heard a leader just before it crashed: it waits an
+        // election timeout before supporting another, which keeps leader leases sound.
+        if hardState.term > .zero { lastLeaderContact = now }
         resetElectionDeadline()
     }
 
@@ -128,6 +133,8 @@ public struct RaftNode: Sendable {
             case .appendEntries(let request): handleAppendEntries(request, from: envelope.from)
             case .appendEntriesResponse(let response): handleAppendResponse(response, from: envelope.from)
             case .timeoutNow: handleTimeoutNow(from: envelope.from)
+            case .readIndexRequest(let request): handleReadIndexRequest(request, from: envelope.from)
+            case .readIndexResponse(let response): handleReadIndexResponse(response)
             }
         }
         finish(into: &out)
@@ -169,6 +176,14 @@ public struct RaftNode: Sendable {
     /// out newly committed entries and names the next wake-up.
     mutating func finish(into out: inout RaftOutput) {
         if let write = persistence.issue(hardState: hardState, log: log) { out.writes.append(write) }
+        if !readyReads.isEmpty {
+            out.reads.append(contentsOf: readyReads)
+            readyReads.removeAll(keepingCapacity: true)
+        }
+        if !failedReads.isEmpty {
+            out.failedReads.append(contentsOf: failedReads)
+            failedReads.removeAll(keepingCapacity: true)
+        }
         if !outbox.isEmpty {
             out.messages.append(contentsOf: outbox)
             outbox.removeAll(keepingCapacity: true)
@@ -213,6 +228,7 @@ public struct RaftNode: Sendable {
             votedFor = nil
             persistence.hardStateChanged = true
         }
+        failPendingReads()
         role = .follower
         leaderID = leader
         if leader != nil { lastLeaderContact = now }
@@ -232,6 +248,10 @@ public struct RaftNode: Sendable {
                 .appendEntriesResponse(
                     .rejected(term: term, rejectedIndex: request.prevLogIndex, conflictIndex: .zero, conflictTerm: nil)),
                 to: envelope.from)
+        case .readIndexRequest(let request):
+            send(.readIndexResponse(ReadIndexResponse(term: term, id: request.id, index: nil)), to: envelope.from)
+        case .readIndexResponse(let response):
+            failedReads.append(response.id)
         case .requestVoteResponse, .appendEntriesResponse, .timeoutNow:
             break
         }

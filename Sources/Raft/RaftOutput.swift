@@ -29,6 +29,10 @@ public struct RaftOutput: Sendable {
     public var messages: [Envelope<RaftMessage>] = []
     /// Newly committed entries, in index order: apply them to the state machine.
     public var committed: [LogEntry] = []
+    /// Reads that may now be served, once the state machine has applied their index.
+    public var reads: [ReadState] = []
+    /// Reads this server cannot serve (it lost or does not know the leader): retry.
+    public var failedReads: [UInt64] = []
     public var wakeAt: Instant = .distantFuture
 
     public init() {}
@@ -37,8 +41,31 @@ public struct RaftOutput: Sendable {
         if !writes.isEmpty { writes.removeAll(keepingCapacity: true) }
         if !messages.isEmpty { messages.removeAll(keepingCapacity: true) }
         if !committed.isEmpty { committed.removeAll(keepingCapacity: true) }
+        if !reads.isEmpty { reads.removeAll(keepingCapacity: true) }
+        if !failedReads.isEmpty { failedReads.removeAll(keepingCapacity: true) }
         wakeAt = .distantFuture
     }
+}
+
+/// A linearizable read point: serve read `id` from the state machine once it has
+/// applied `index`.
+public struct ReadState: Sendable, Equatable {
+    public var id: UInt64
+    public var index: LogIndex
+
+    public init(id: UInt64, index: LogIndex) {
+        self.id = id
+        self.index = index
+    }
+}
+
+/// How the leader confirms a read point.
+public enum ReadConfirmation: Sendable, Equatable {
+    /// ReadIndex: one heartbeat round answered by a majority confirms leadership.
+    case readIndex
+    /// Leader lease: no round while a majority answered within the lease (needs
+    /// CheckQuorum; refused during a leadership transfer). Falls back to ReadIndex.
+    case lease
 }
 
 /// The answer to a client proposal.

@@ -19,6 +19,10 @@ struct Event: Comparable, Sendable {
         case crashFault
         case diskFault
         case transferFault
+        case kvNext(client: Int)
+        case kvAttempt(client: Int, operation: Int)
+        case kvAttemptTimeout(client: Int, operation: Int, attempt: Int)
+        case kvGiveUp(client: Int, operation: Int)
         case restart(slot: Int)
         case heal
         case livenessProbe

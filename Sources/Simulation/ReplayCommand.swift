@@ -13,6 +13,8 @@ extension SimulationOptions {
             nodes: nodes, duration: duration, faults: faults, proposalsPerSecond: proposalsPerSecond)
         expressible.raft.elections = raft.elections
         expressible.raft.bugs = raft.bugs
+        if let workload { expressible.workload = KVWorkload(readMode: workload.readMode) }
+        guard workload.map({ expressible.workload! == $0 }) ?? true else { return nil }
         guard expressible.livenessBound == livenessBound, expressible.maxClockDriftPPM == maxClockDriftPPM,
             expressible.raft == raft, expressible.measureFrom == measureFrom,
             expressible.availabilityBound == availabilityBound
@@ -23,6 +25,10 @@ extension SimulationOptions {
         ]
         if raft.elections != defaults.raft.elections { words.append("--config \(raft.elections.rawValue)") }
         if proposalsPerSecond != defaults.proposalsPerSecond { words.append("--rate \(proposalsPerSecond)") }
+        if let workload {
+            words.append("--workload kv")
+            if workload.readMode != KVWorkload().readMode { words.append("--read-mode \(workload.readMode.rawValue)") }
+        }
         words += raft.bugs.map(\.rawValue).sorted().map { "--bug \($0)" }
         return words.joined(separator: " ")
     }

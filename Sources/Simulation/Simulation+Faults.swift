@@ -74,6 +74,7 @@ extension Simulation {
             }
         }
         checker.crashed(id)
+        resetKV(slot: slot)
     }
 
     /// Starts a crashed server again from what its disk holds.

@@ -11,8 +11,12 @@ extension Simulation {
             "\(m.isPreVote ? "PreVote" : "Vote") term=\(m.term) \(m.granted ? "granted" : "refused")"
         case .timeoutNow(let m):
             "TimeoutNow term=\(m.term)"
+        case .readIndexRequest(let m):
+            "ReadIndex? term=\(m.term) id=\(m.id)"
+        case .readIndexResponse(let m):
+            "ReadIndex term=\(m.term) id=\(m.id) index=\(m.index.map { "\($0)" } ?? "-")"
         case .appendEntries(let m):
-            "AppendEntries term=\(m.term) prev=\(m.prevLogIndex)@\(m.prevLogTerm) entries=\(m.entries.count) commit=\(m.leaderCommit)"
+            "AppendEntries term=\(m.term) prev=\(m.prevLogIndex)@\(m.prevLogTerm) entries=\(m.entries.count) commit=\(m.leaderCommit) round=\(m.round)"
         case .appendEntriesResponse(let m):
             m.success
                 ? "AppendOK term=\(m.term) match=\(m.matchIndex)"

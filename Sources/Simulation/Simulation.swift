@@ -1,5 +1,6 @@
 import Checker
 import HeapModule
+import KV
 import Raft
 import SynodCore
 
@@ -46,6 +47,23 @@ public struct Simulation {
     var clientRandom: SeededGenerator
 
     var nextRequestID: UInt64 = 1
+    // The key-value workload (empty without one).
+    var kvClients: [KVClient] = []
+    var stores: [KVStore] = []
+    var awaiting: [[LogIndex: Awaiting]] = []
+    var serverReads: [[UInt64: ServerRead]] = []
+    var readsWaiting: [[ReadState]] = []
+    var nextReadID: UInt64 = 0
+    /// When each index was first committed anywhere (index 1 first).
+    var commitTimes: [Instant] = []
+    /// Every finished client operation, in the order they finished.
+    public internal(set) var history: [ClientOperation] = []
+    /// Virtual latency of every answered read.
+    public internal(set) var readLatencies: [TimeSpan] = []
+    /// For local (follower) reads: how many committed entries the server had not yet
+    /// applied, and for how long the oldest of them had been committed.
+    public internal(set) var staleEntries: [Int] = []
+    public internal(set) var staleTimes: [TimeSpan] = []
     /// Requests not yet seen committed: when they were made and their current attempt.
     var pendingRequests: [UInt64: PendingRequest] = [:]
     var knownLeader: NodeID?
@@ -91,7 +109,16 @@ public struct Simulation {
                 random: SeededGenerator(seed: seed, stream: UInt64(100 + slot)))
         }
         for slot in servers.indices { step(slot) { node, now, out in node.tick(at: now, into: &out) } }
-        if options.proposalsPerSecond > 0 { schedule(at: .zero + proposalInterval, .clientTick) }
+        if let workload = options.workload {
+            kvClients = Array(repeating: KVClient(), count: workload.clients)
+            stores = Array(repeating: KVStore(), count: options.nodes)
+            awaiting = Array(repeating: [:], count: options.nodes)
+            serverReads = Array(repeating: [:], count: options.nodes)
+            readsWaiting = Array(repeating: [], count: options.nodes)
+            startClients()
+        } else if options.proposalsPerSecond > 0 {
+            schedule(at: .zero + proposalInterval, .clientTick)
+        }
         if let every = plan.networkEvery { schedule(at: .zero + faultRandom.span(.zero, every * 2), .networkFault) }
         if let every = plan.crashEvery { schedule(at: .zero + faultRandom.span(.zero, every * 2), .crashFault) }
         if let every = plan.slowDiskEvery { schedule(at: .zero + faultRandom.span(.zero, every * 2), .diskFault) }
@@ -132,6 +159,7 @@ public struct Simulation {
         self.trace = nil
         report.endTime = now
         report.commits = checker.committedCommands
+        if options.workload != nil { finishKVRun() }
         return report
     }
 
@@ -187,6 +215,14 @@ public struct Simulation {
             injectDiskFault()
         case .transferFault:
             injectTransfer()
+        case .kvNext(let client):
+            kvNext(client: client)
+        case .kvAttempt(let client, let operation):
+            kvAttempt(client: client, operation: operation)
+        case .kvAttemptTimeout(let client, let operation, let attempt):
+            kvAttemptTimeout(client: client, operation: operation, attempt: attempt)
+        case .kvGiveUp(let client, let operation):
+            kvGiveUp(client: client, operation: operation)
         case .restart(let slot):
             restart(members[slot])
         case .heal:
@@ -268,6 +304,8 @@ public struct Simulation {
         if !output.committed.isEmpty {
             if let failure = checker.applied(id, entries: output.committed) { return fail(.safety, failure) }
             if after.role == .leader { requestsCommitted(output.committed) }
+            while commitTimes.count < Int(checker.commitIndex.rawValue) { commitTimes.append(now) }
+            if options.workload != nil { applyKV(slot: slot, output.committed) }
             if healed && !livenessMet {
                 for entry in output.committed where entry.kind == .command {
                     if Self.requestID(entry.data) >= firstRequestAfterHeal {
@@ -276,6 +314,9 @@ public struct Simulation {
                     }
                 }
             }
+        }
+        if !output.reads.isEmpty || !output.failedReads.isEmpty {
+            readsReleased(slot: slot, ready: output.reads, failed: output.failedReads)
         }
         // A crash point: the server dies while sending, so only some of its messages leave.
         let crashes =

@@ -18,6 +18,8 @@ public struct SimulationOptions: Sendable {
     public var measureFrom: Instant = .zero
     /// A request counts as served when it commits within this bound.
     public var availabilityBound: TimeSpan = .seconds(1)
+    /// The key-value workload, or nil for opaque proposals at `proposalsPerSecond`.
+    public var workload: KVWorkload?
     /// Largest clock-rate error of any node, in parts per million.
     public var maxClockDriftPPM: Int
 

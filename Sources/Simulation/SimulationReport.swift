@@ -20,6 +20,11 @@ public struct SimulationReport: Sendable {
     public var availability: Double {
         windowRequests == 0 ? 1 : Double(windowServed) / Double(windowRequests)
     }
+    /// Key-value workload: operations finished, and the read figures (virtual time).
+    public var operations = 0
+    public var readLatencies: [TimeSpan] = []
+    public var staleEntries: [Int] = []
+    public var staleTimes: [TimeSpan] = []
     /// From the heal to the commit of the first proposal made after it.
     public var recoveryTime: TimeSpan?
     public var violation: Violation?

@@ -30,10 +30,10 @@ public struct Instant: Hashable, Comparable, Sendable, CustomStringConvertible {
 
     /// Seconds with microsecond precision, fixed width: stable in traces.
     public var description: String {
-        let micros = nanoseconds / 1_000
-        let seconds = micros / 1_000_000
+        let micros = (nanoseconds / 1_000).magnitude
         let fraction = String(micros % 1_000_000)
-        return "\(seconds)." + String(repeating: "0", count: 6 - fraction.count) + fraction
+        return (nanoseconds < 0 ? "-" : "") + "\(micros / 1_000_000)."
+            + String(repeating: "0", count: 6 - fraction.count) + fraction
     }
 }
 

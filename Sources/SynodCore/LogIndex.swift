@@ -9,6 +9,9 @@ public struct LogIndex: Hashable, Comparable, Strideable, Sendable, CustomString
 
     public static func < (lhs: LogIndex, rhs: LogIndex) -> Bool { lhs.rawValue < rhs.rawValue }
 
+    /// Compares the raw values (Strideable's default would go through `distance(to:)`).
+    public static func == (lhs: LogIndex, rhs: LogIndex) -> Bool { lhs.rawValue == rhs.rawValue }
+
     public func distance(to other: LogIndex) -> Int { Int(other.rawValue) - Int(rawValue) }
 
     public func advanced(by n: Int) -> LogIndex { LogIndex(UInt64(Int(rawValue) + n)) }

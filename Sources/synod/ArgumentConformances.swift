@@ -18,3 +18,5 @@ extension TimeSpan: ExpressibleByArgument {
 }
 
 extension ElectionSafeguards: ExpressibleByArgument {}
+
+extension ReadMode: ExpressibleByArgument {}

@@ -1,4 +1,6 @@
 import ArgumentParser
+import Checker
+import Foundation
 import Raft
 import Simulation
 import SynodCore
@@ -40,6 +42,21 @@ struct SimCommand: ParsableCommand {
     @Option(help: "Leader election safeguards: plain, prevote, checkquorum or prevote+checkquorum.")
     var config = RaftConfiguration().elections
 
+    @Option(
+        help:
+            "The clients' workload: 'proposals' (opaque commands at --rate) or 'kv' (key-value clients whose history is checked for linearizability)."
+    )
+    var workload: WorkloadKind = .proposals
+
+    @Option(help: "With --workload kv, how clients read: log, readindex, lease, follower or follower-readindex.")
+    var readMode: ReadMode = .readindex
+
+    @Option(
+        help:
+            "With --workload kv, write the history (JSON Lines) of --seed S, or with --seeds N that of the first failing seed."
+    )
+    var history: String?
+
     @Option(help: "Client proposals per virtual second.")
     var rate = SimulationOptions().proposalsPerSecond
 
@@ -74,14 +91,25 @@ struct SimCommand: ParsableCommand {
         if trace, seed == nil {
             throw ValidationError("--trace needs a single --seed.")
         }
+        if workload != .kv, readMode != .readindex {
+            throw ValidationError("--read-mode needs --workload kv.")
+        }
+        if workload != .kv, history != nil {
+            throw ValidationError("--history needs --workload kv.")
+        }
     }
 
-    func run() throws {
-        let replay = ReplayCommand(
-            nodes: nodes, faults: faults, duration: duration, config: config, rate: rate, bugs: bugs)
+    var options: SimulationOptions {
         var options = SimulationOptions(nodes: nodes, duration: duration, faults: faults, proposalsPerSecond: rate)
         options.raft.bugs = Set(bugs)
         options.raft.elections = config
+        if workload == .kv { options.workload = KVWorkload(readMode: readMode) }
+        return options
+    }
+
+    func run() throws {
+        let options = self.options
+        let replay = ReplayCommand(options: options)
         let seedList: [UInt64] = seed.map { [$0] } ?? Array(1...UInt64(seeds ?? 100))
 
         var output = StandardStream.output
@@ -105,6 +133,18 @@ struct SimCommand: ParsableCommand {
         }
         let elapsed = clock.now - start
 
+        if let history {
+            let chosen = seed ?? reports.first(where: { $0.violation != nil })?.seed
+            if let chosen {
+                try writeHistory(options: options, seed: chosen, to: history)
+                print("history of seed \(chosen) written to \(history)", to: &output)
+            } else {
+                print("no failing seed: no history written", to: &output)
+            }
+        }
+        if options.workload != nil {
+            print(ReadFigures(reports: reports, mode: readMode).lines.joined(separator: "\n"), to: &output)
+        }
         print(Summary(reports: reports, faults: faults).lines.joined(separator: "\n"), to: &output)
         var standardError = StandardStream.error
         if standardError.isTerminal, !trace {
@@ -115,57 +155,84 @@ struct SimCommand: ParsableCommand {
             throw ExitCode(1)
         }
     }
+
+    /// Runs `seed` again (a run is a function of its seed) and writes its history.
+    func writeHistory(options: SimulationOptions, seed: UInt64, to path: String) throws {
+        var simulation = Simulation(options: options, seed: seed)
+        _ = simulation.run()
+        let text = simulation.historyOperations.map(\.jsonLine).joined(separator: "\n") + "\n"
+        do {
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+        } catch {
+            var standardError = StandardStream.error
+            print("error: cannot write history to \(path): \(error)", to: &standardError)
+            throw ExitCode(2)
+        }
+    }
 }
 
 /// The options a run needs to be reproduced, and the lines that name them.
 struct ReplayCommand: Sendable {
-    let nodes: Int
-    let faults: FaultProfile
-    let duration: TimeSpan
-    let config: ElectionSafeguards
-    let rate: Int
-    /// Sorted and without repeats, so the printed command is stable.
-    let bugs: [RaftBug]
-
-    init(
-        nodes: Int, faults: FaultProfile, duration: TimeSpan,
-        config: ElectionSafeguards = RaftConfiguration().elections,
-        rate: Int = 100, bugs: [RaftBug]
-    ) {
-        self.config = config
-        self.rate = rate
-        self.nodes = nodes
-        self.faults = faults
-        self.duration = duration
-        self.bugs = Set(bugs).sorted { $0.rawValue < $1.rawValue }
-    }
+    let options: SimulationOptions
 
     /// The first line of the output: what is being run.
     func header(seeds: [UInt64]) -> String {
         let which = seeds.count == 1 ? "seed \(seeds[0])" : "seeds \(seeds[0])...\(seeds[seeds.count - 1])"
-        var line = "synod sim: \(nodes) nodes, faults \(faults.rawValue), \(duration) virtual time per seed, \(which)"
-        line += ", elections \(config.rawValue)"
-        if rate != SimulationOptions().proposalsPerSecond { line += ", \(rate) proposals/s" }
-        if !bugs.isEmpty {
-            line += ", bugs: " + bugs.map(\.rawValue).joined(separator: ", ")
+        var line =
+            "synod sim: \(options.nodes) nodes, faults \(options.faults.rawValue), \(options.duration) virtual time per seed, \(which)"
+        line += ", elections \(options.raft.elections.rawValue)"
+        if let workload = options.workload {
+            line +=
+                ", kv workload (\(workload.clients) clients, \(workload.keys) keys, reads: \(workload.readMode.rawValue))"
+        } else if options.proposalsPerSecond != SimulationOptions().proposalsPerSecond {
+            line += ", \(options.proposalsPerSecond) proposals/s"
+        }
+        if !options.raft.bugs.isEmpty {
+            line += ", bugs: " + options.raft.bugs.map(\.rawValue).sorted().joined(separator: ", ")
         }
         return line
     }
 
     /// The command that reruns `seed` alone.
-    func command(seed: UInt64) -> String {
-        var options = SimulationOptions(
-            nodes: nodes, duration: duration, faults: faults, proposalsPerSecond: rate)
-        options.raft.elections = config
-        options.raft.bugs = Set(bugs)
-        return options.replayCommand(seed: seed)!
-    }
+    func command(seed: UInt64) -> String { options.replayCommand(seed: seed)! }
 
     /// For a failing run, its violation and replay command (two lines, each ending in
     /// a newline); for a clean run, nothing.
     func failure(_ report: SimulationReport) -> String {
         guard let violation = report.violation else { return "" }
         return "seed \(report.seed): \(violation)\nreplay: \(command(seed: report.seed))\n"
+    }
+}
+
+/// Read latency (virtual) and, for local reads, staleness, over every seed.
+struct ReadFigures {
+    let reports: [SimulationReport]
+    let mode: ReadMode
+
+    var lines: [String] {
+        let latencies = reports.flatMap(\.readLatencies).map(\.milliseconds).sorted()
+        let operations = reports.reduce(0) { $0 + $1.operations }
+        var lines = ["operations: \(operations), reads answered: \(latencies.count)"]
+        if !latencies.isEmpty {
+            lines.append(
+                "read latency (\(mode.rawValue)): p50 \(formatFixed(percentile(latencies, 0.5), decimals: 3)) ms, "
+                    + "p99 \(formatFixed(percentile(latencies, 0.99), decimals: 3)) ms")
+        }
+        let entries = reports.flatMap(\.staleEntries).map(Double.init).sorted()
+        if !entries.isEmpty {
+            let times = reports.flatMap(\.staleTimes).map(\.milliseconds).sorted()
+            let stale = entries.filter { $0 > 0 }.count
+            lines.append(
+                "stale reads: \(formatFixed(Double(stale) * 100 / Double(entries.count), decimals: 1))%, "
+                    + "behind by p50 \(formatFixed(percentile(entries, 0.5), decimals: 0)) / p99 \(formatFixed(percentile(entries, 0.99), decimals: 0)) / max \(formatFixed(entries.last!, decimals: 0)) entries, "
+                    + "p99 \(formatFixed(percentile(times, 0.99), decimals: 1)) ms / max \(formatFixed(times.last!, decimals: 1)) ms"
+            )
+        }
+        return lines
+    }
+
+    func percentile(_ sorted: [Double], _ p: Double) -> Double {
+        sorted[min(sorted.count - 1, Int((Double(sorted.count) * p).rounded(.down)))]
     }
 }
 
@@ -208,4 +275,9 @@ struct Summary {
         lines.append("seeds: \(reports.count), violations: \(failures.count)")
         return lines
     }
+}
+
+/// The `--workload` choices.
+enum WorkloadKind: String, ExpressibleByArgument, CaseIterable {
+    case proposals, kv
 }

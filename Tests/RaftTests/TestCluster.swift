@@ -31,6 +31,8 @@ struct TestCluster {
     /// Every message each node released, in order, across restarts.
     private(set) var sent: [NodeID: [Envelope<RaftMessage>]] = [:]
     private(set) var wakeAt: [NodeID: Instant] = [:]
+    /// Every read point each node released, in order.
+    private(set) var reads: [NodeID: [ReadState]] = [:]
     private var restarts: UInt64 = 0
 
     /// Builds the cluster; a node with a `disks` entry starts from that durable state.
@@ -60,6 +62,15 @@ struct TestCluster {
     }
 
     subscript(id: NodeID) -> RaftNode { nodes[id]! }
+
+    /// Puts back a node the test drove by hand, recording what it asked for.
+    mutating func replace(_ id: NodeID, with node: RaftNode, output: RaftOutput) {
+        nodes[id] = node
+        record(output, of: id)
+    }
+
+    /// The read points `id` has released so far.
+    func released(_ id: NodeID) -> [ReadState] { reads[id] ?? [] }
 
     // MARK: Inputs
 
@@ -214,6 +225,7 @@ struct TestCluster {
         network.append(contentsOf: out.messages)
         sent[id, default: []].append(contentsOf: out.messages)
         applied[id, default: []].append(contentsOf: out.committed)
+        reads[id, default: []].append(contentsOf: out.reads)
         wakeAt[id] = out.wakeAt
     }
 }
@@ -258,8 +270,23 @@ extension Array where Element == Envelope<RaftMessage> {
     func to(_ id: NodeID) -> [Envelope<RaftMessage>] { filter { $0.to == id } }
     var requestVotes: [RequestVote] { compactMap(\.message.requestVote) }
     var voteResponses: [RequestVoteResponse] { compactMap(\.message.voteResponse) }
-    var appends: [AppendEntries] { compactMap(\.message.appendEntries) }
-    var appendResponses: [AppendEntriesResponse] { compactMap(\.message.appendResponse) }
+    /// AppendEntries with the heartbeat round left out, for comparing content.
+    var appends: [AppendEntries] {
+        compactMap(\.message.appendEntries).map {
+            var m = $0
+            m.round = 0
+            return m
+        }
+    }
+    var appendRounds: [UInt64] { compactMap(\.message.appendEntries?.round) }
+    var responseRounds: [UInt64] { compactMap(\.message.appendResponse?.round) }
+    var appendResponses: [AppendEntriesResponse] {
+        compactMap(\.message.appendResponse).map {
+            var m = $0
+            m.round = 0
+            return m
+        }
+    }
 }
 
 extension RaftLog {

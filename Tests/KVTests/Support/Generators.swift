@@ -1,0 +1,62 @@
+import KV
+import SynodCore
+
+/// Random values for property tests, drawn from a seeded generator so that a failure
+/// is replayed by its seed.
+extension SeededGenerator {
+    /// A few keys, so that random operations collide; some are not ASCII.
+    static let keys = ["a", "b", "c", "ключ", "🙂"]
+    private static let pieces = ["", "x", "y", "42", "é", "e\u{301}", "🙂", "\u{0}", " ", "ab"]
+
+    mutating func int(_ range: ClosedRange<Int>) -> Int { Int.random(in: range, using: &self) }
+
+    mutating func pick<T>(_ choices: [T]) -> T { choices[int(0...(choices.count - 1))] }
+
+    mutating func string() -> String {
+        (0..<int(0...3)).map { _ in pick(Self.pieces) }.joined()
+    }
+
+    mutating func optionalString() -> String? { chance(0.3) ? nil : string() }
+
+    /// Small, boundary and arbitrary integers: varints of every length.
+    mutating func uint64() -> UInt64 {
+        switch int(0...3) {
+        case 0: UInt64(int(0...200))
+        case 1: pick([0, 127, 128, 16_383, 16_384, UInt64(Int64.max), .max])
+        default: next() >> UInt64(int(0...63))
+        }
+    }
+
+    mutating func command() -> KVCommand {
+        switch int(0...5) {
+        case 0: .put(key: pick(Self.keys), value: string())
+        case 1: .get(key: pick(Self.keys))
+        case 2: .delete(key: pick(Self.keys))
+        case 3: .cas(key: pick(Self.keys), from: optionalString(), to: optionalString())
+        case 4: .append(key: pick(Self.keys), suffix: string())
+        default: .openSession
+        }
+    }
+
+    mutating func request() -> KVRequest {
+        KVRequest(
+            session: uint64(), sequence: uint64(), command: command(),
+            time: Instant(nanoseconds: Int64(bitPattern: chance(0.5) ? next() : next() >> 40)))
+    }
+
+    mutating func reply() -> KVReply {
+        switch int(0...5) {
+        // LogIndex's `==` goes through `distance(to:)`, which traps past Int.max.
+        case 0: .value(optionalString(), version: chance(0.3) ? nil : LogIndex(uint64() & UInt64(Int.max)))
+        case 1: .done
+        case 2: .cas(succeeded: chance(0.5), current: optionalString())
+        case 3: .sessionOpened(id: uint64())
+        case 4: .sessionExpired
+        default: .outOfOrder
+        }
+    }
+
+    mutating func bytes(count: Int) -> [UInt8] {
+        (0..<count).map { _ in UInt8(truncatingIfNeeded: next()) }
+    }
+}

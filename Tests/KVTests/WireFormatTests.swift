@@ -1,0 +1,100 @@
+import KV
+import SynodCore
+import Testing
+
+/// Requests and replies as bytes: they round-trip, one value has one encoding, and
+/// damaged input throws instead of crashing.
+@Suite struct WireFormatTests {
+    @Test func aPutRequestHasAPinnedLayout() {
+        let request = KVRequest(session: 300, sequence: 1, command: .put(key: "k", value: "é"), time: .zero)
+        let expected: [UInt8] = [1, 0xAC, 0x02, 1, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 0x6B, 2, 0xC3, 0xA9]
+        #expect(request.encoded() == expected)
+    }
+
+    @Test func aReplyHasAPinnedLayout() {
+        #expect(KVReply.value("v", version: 7).encoded() == [1, 1, 1, 1, 0x76, 1, 7])
+        #expect(KVReply.cas(succeeded: false, current: nil).encoded() == [1, 3, 0, 0])
+        #expect(KVReply.outOfOrder.encoded() == [1, 6])
+    }
+
+    @Test(arguments: 1...4 as ClosedRange<UInt64>)
+    func requestsRoundTrip(seed: UInt64) throws {
+        var random = SeededGenerator(seed: seed)
+        for _ in 0..<500 {
+            let request = random.request()
+            #expect(try KVRequest(decoding: request.encoded()) == request, "seed \(seed)")
+        }
+    }
+
+    @Test(arguments: 1...4 as ClosedRange<UInt64>)
+    func repliesRoundTrip(seed: UInt64) throws {
+        var random = SeededGenerator(seed: seed)
+        for _ in 0..<500 {
+            let reply = random.reply()
+            #expect(try KVReply(decoding: reply.encoded()) == reply, "seed \(seed)")
+        }
+    }
+
+    @Test func everyPrefixOfAnEncodingThrows() {
+        var random = SeededGenerator(seed: 11)
+        for _ in 0..<200 {
+            let request = random.request().encoded()
+            let reply = random.reply().encoded()
+            for count in 0..<request.count {
+                #expect(throws: BinaryDecodingError.self) { try KVRequest(decoding: Array(request[..<count])) }
+            }
+            for count in 0..<reply.count {
+                #expect(throws: BinaryDecodingError.self) { try KVReply(decoding: Array(reply[..<count])) }
+            }
+        }
+    }
+
+    @Test func randomBytesThrowOrDecodeToExactlyThoseBytes() {
+        var random = SeededGenerator(seed: 12)
+        var rejected = 0
+        for _ in 0..<5_000 {
+            var bytes = random.bytes(count: random.int(0...24))
+            if random.chance(0.7), !bytes.isEmpty { bytes[0] = 1 }
+            do {
+                #expect(try KVRequest(decoding: bytes).encoded() == bytes)
+            } catch {
+                rejected += 1
+            }
+            do {
+                #expect(try KVReply(decoding: bytes).encoded() == bytes)
+            } catch {
+                rejected += 1
+            }
+        }
+        #expect(rejected > 5_000)
+    }
+
+    @Test func anUnknownVersionThrows() {
+        var bytes = KVRequest(command: .get(key: "x"), time: .zero).encoded()
+        bytes[0] = 2
+        #expect(throws: BinaryDecodingError.unknownVersion(2)) { try KVRequest(decoding: bytes) }
+        #expect(throws: BinaryDecodingError.unknownVersion(0)) { try KVReply(decoding: [0, 2]) }
+    }
+
+    @Test func anUnknownTagThrows() {
+        #expect(throws: BinaryDecodingError.unknownTag(7, offset: 1)) { try KVReply(decoding: [1, 7]) }
+        var bytes = KVRequest(command: .openSession, time: .zero).encoded()
+        bytes[bytes.count - 1] = 0
+        #expect(throws: BinaryDecodingError.unknownTag(0, offset: bytes.count - 1)) {
+            try KVRequest(decoding: bytes)
+        }
+    }
+
+    @Test func trailingBytesThrow() {
+        let bytes = KVRequest(command: .delete(key: "x"), time: .zero).encoded()
+        #expect(throws: BinaryDecodingError.trailingBytes(offset: bytes.count)) {
+            try KVRequest(decoding: bytes + [0])
+        }
+        #expect(throws: BinaryDecodingError.trailingBytes(offset: 2)) { try KVReply(decoding: [1, 2, 2]) }
+    }
+
+    @Test func aKeyThatIsNotUTF8Throws() {
+        let bytes: [UInt8] = [1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 2, 0xC3, 0x28]
+        #expect(throws: BinaryDecodingError.invalidUTF8(offset: 12)) { try KVRequest(decoding: bytes) }
+    }
+}
