@@ -28,6 +28,8 @@ extension RaftNode {
             handlePreVote(request, from: envelope.from)
             return true
         case .requestVoteResponse(let response) where response.isPreVote:
+            // Only a pre-candidate asked; anyone else ignores the answer, term and all.
+            guard role == .preCandidate else { return true }
             if !response.granted && response.term > term {
                 becomeFollower(term: response.term, leader: nil)
             } else {
@@ -93,6 +95,12 @@ extension RaftNode {
     }
 
     mutating func handleRequestVote(_ request: RequestVote, from candidate: NodeID) {
+        // Leader stickiness (§4.2.3) whatever the request's term: a server that hears a
+        // live leader supports no one else (a transfer's candidate excepted).
+        if configuration.checkQuorum, !request.isTransfer, heardFromLeaderRecently, leaderID != candidate {
+            reply(.requestVoteResponse(RequestVoteResponse(term: term, granted: false)), to: candidate)
+            return
+        }
         let canVote = votedFor == nil || votedFor == candidate
         let granted =
             canVote && role != .leader

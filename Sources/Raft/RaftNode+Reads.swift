@@ -56,7 +56,9 @@ extension RaftNode {
     /// hearing a leader). Needs CheckQuorum; never during a leadership transfer, whose
     /// target campaigns at once.
     var leaseHolds: Bool {
-        guard role == .leader, configuration.checkQuorum, leaderState!.transfer == nil, hasCommittedInTerm else {
+        guard role == .leader, configuration.checkQuorum, leaderState!.transfer == nil,
+            !leaderState!.leaseForfeited, hasCommittedInTerm
+        else {
             return false
         }
         let state = leaderState!

@@ -26,6 +26,9 @@ struct LeaderState: Sendable {
     var ackedRound: [UInt64]
     var roundClock = RoundClock()
     var pendingReads: [PendingRead] = []
+    /// Set once a TimeoutNow has left: its target may win an election at any moment,
+    /// even after this leader gave up on the transfer, so no more lease reads.
+    var leaseForfeited = false
 
     struct Transfer: Sendable {
         var target: NodeID
@@ -240,6 +243,7 @@ extension RaftNode {
             leaderState!.peers[slot] == transfer.target, leaderState!.progress[slot].matchIndex == log.lastIndex
         else { return }
         leaderState!.transfer!.timeoutNowSent = true
+        leaderState!.leaseForfeited = true
         send(.timeoutNow(TimeoutNow(term: term)), to: transfer.target)
     }
 

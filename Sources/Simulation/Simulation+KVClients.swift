@@ -161,6 +161,8 @@ extension Simulation {
         guard kvClients[client].operation == operation else { return }
         kvClients[client].knownLeader = members[slot]
         guard var current = kvClients[client].current else {
+            // Two attempts of one open-session request can both commit: act on the first.
+            guard kvClients[client].opening else { return }
             if case .sessionOpened(let id) = reply {
                 kvClients[client].session = id
                 kvClients[client].opening = false

@@ -157,3 +157,47 @@ import Testing
         #expect(cluster[3].term == 1)
     }
 }
+
+/// Holes found in review, pinned.
+@Suite struct StickinessAndLeaseRegressionTests {
+    @Test func aRefusedPreVoteAnswerDoesNotMoveAFollowersTerm() {
+        var cluster = TestCluster(elections: .prevoteCheckquorum)
+        cluster.elect(1)
+        cluster.receive(
+            .requestVoteResponse(RequestVoteResponse(term: 2, granted: false, isPreVote: true)), from: 3, to: 2)
+        #expect(cluster[2].term == 1)
+        #expect(cluster[2].leaderID == 1)
+    }
+
+    @Test func aFollowerThatHearsItsLeaderRefusesAVoteOfItsOwnTerm() {
+        var cluster = TestCluster(members: [1, 2, 3], elections: .prevoteCheckquorum)
+        cluster.elect(1)
+        // A stray message moves 2 to term 2 without a new leader; it heard 1 just now.
+        cluster.receive(
+            .appendEntriesResponse(.rejected(term: 2, rejectedIndex: 0, conflictIndex: 0, conflictTerm: nil)), from: 3,
+            to: 2)
+        #expect(cluster[2].term == 2)
+        #expect(cluster[2].votedFor == nil)
+        let out = cluster.receive(.requestVote(RequestVote(term: 2, lastLogIndex: 9, lastLogTerm: 1)), from: 3, to: 2)
+        #expect(cluster[2].votedFor == nil, "leader 1 may still hold a lease")
+        #expect(out.messages.voteResponses.allSatisfy { !$0.granted })
+    }
+
+    @Test func aLeaderThatSentTimeoutNowServesNoMoreLeaseReadsEvenAfterGivingUp() {
+        var cluster = TestCluster(elections: .prevoteCheckquorum)
+        cluster.elect(1)
+        cluster.settle()
+        var node = cluster[1]
+        var out = RaftOutput()
+        #expect(node.transferLeadership(to: 3, at: cluster.now, into: &out))
+        #expect(out.messages.contains { $0.message == .timeoutNow(TimeoutNow(term: 1)) })
+        // The TimeoutNow is lost; the transfer gives up.
+        let later = cluster.now + RaftConfiguration().electionTimeoutMax
+        out.removeAll()
+        node.tick(at: later, into: &out)
+        #expect(node.transferTarget == nil)
+        out.removeAll()
+        node.read(1, confirmation: .lease, at: later, into: &out)
+        #expect(out.reads.isEmpty, "the target may still campaign: no lease")
+    }
+}
