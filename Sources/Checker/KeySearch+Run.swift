@@ -19,8 +19,13 @@ extension KeySearch {
             if fresh {
                 // A configuration just reached: drop it if dead; a read that fits goes first, alone.
                 fresh = false
-                let look = lookAround()
-                noteIfLongest(blockedAt: look.stop)
+                var look = lookAround()
+                if !look.dead, writers.isStarving(except: state) {
+                    look.dead = true  // a reader further on can no longer be satisfied
+                    noteIfLongest(blockedAt: -1)
+                } else {
+                    noteIfLongest(blockedAt: look.stop)
+                }
                 if !look.dead, look.read >= 0, move(look.read, to: state, firstReturn: -1, forced: true) {
                     scan.afterInfo = false
                     fresh = true
@@ -204,8 +209,43 @@ extension KeySearch {
         } else if stack.count < best.count || bestValid < best.count || blocked >= 0 {
             return
         }
-        blocked = Int(eventOperation[Int(event)])
+        blocked = event >= 0 ? Int(eventOperation[Int(event)]) : -2
         blockedState = state
+    }
+
+    /// The first reader (by call) left out of `order` that needs a value other than
+    /// `state` which nothing left out of `order` can write: what starved the longest
+    /// order when its configuration was found dead by `PendingWriters.isStarving`.
+    func starvingReader(after order: [Int], state: Int32) -> Int {
+        var placed = [Bool](repeating: false, count: operations.count)
+        for operation in order { placed[operation] = true }
+        var writersOf: [Int32: [Int]] = [:]
+        var appends: [Int] = []
+        for (index, transition) in transitions.enumerated() where !placed[index] {
+            switch transition {
+            case .put(let value): writersOf[value, default: []].append(index)
+            case .delete: writersOf[KeyValueModel.absent, default: []].append(index)
+            case .casSucceeded(_, let to), .casUnknown(_, let to): writersOf[to, default: []].append(index)
+            case .append: appends.append(index)
+            case .get, .casFailed: break
+            }
+        }
+        for (index, transition) in transitions.enumerated() where !placed[index] && !isInfo[index] {
+            let needed: Int32
+            switch transition {
+            case .get(let value): needed = value
+            case .casSucceeded(let from, _): needed = from
+            default: continue
+            }
+            if needed == state || writersOf[needed] != nil { continue }
+            if let text = model.value(of: needed),
+                appends.contains(where: { text.hasSuffix(operations[$0].value ?? "") })
+            {
+                continue
+            }
+            return index
+        }
+        return -1
     }
 
     /// Makes a move if it leads somewhere new: linearizes the operation of a call event,
@@ -214,15 +254,19 @@ extension KeySearch {
     /// one that dominates it) was visited before.
     mutating func move(_ event: Int32, to newState: Int32, firstReturn: Int32, forced: Bool) -> Bool {
         let operation = Int(eventOperation[Int(event)])
+        let infoSetBefore = infoSet
         include(operation)
+        if isInfo[operation] { infoSet = cache.infoSet(infoBits) }
         let isNew = cache.insert(
             hash: hash, state: newState, prefix: prefix, tailCount: linearizedDefinite - prefix, definite: definiteBits,
-            info: infoBits, infoIsEmpty: infoLinearized == 0)
+            infoSet: infoSet)
         guard isNew else {
             exclude(operation)
+            infoSet = infoSetBefore
             return false
         }
-        stack.append(Frame(event: event, state: state, firstReturn: firstReturn, forced: forced))
+        stack.append(
+            Frame(event: event, state: state, firstReturn: firstReturn, infoSet: infoSetBefore, forced: forced))
         uses.height = -1
         state = newState
         lift(operation)
@@ -236,7 +280,6 @@ extension KeySearch {
         let bit: UInt64 = 1 << UInt64(member & 63)
         if isInfo[operation] {
             infoBits[member >> 6] |= bit
-            infoLinearized += 1
             return
         }
         definiteBits[member >> 6] |= bit
@@ -256,7 +299,6 @@ extension KeySearch {
         let bit: UInt64 = 1 << UInt64(member & 63)
         if isInfo[operation] {
             infoBits[member >> 6] &= ~bit
-            infoLinearized -= 1
         } else {
             definiteBits[member >> 6] &= ~bit
             hash ^= zobrist[member]
@@ -276,6 +318,7 @@ extension KeySearch {
             writers.restore(operation)
             exclude(operation)
             state = frame.state
+            infoSet = frame.infoSet
             if frame.forced { continue }
             let afterInfo = stack.last.map { isInfo[Int(eventOperation[Int($0.event)])] } ?? false
             return Scan(
@@ -286,9 +329,10 @@ extension KeySearch {
     }
 
     mutating func violation() -> Outcome {
-        .violation(
+        if blocked == -2 { blocked = starvingReader(after: best, state: blockedState) }
+        return .violation(
             order: best, blocked: blocked, state: model.value(of: blockedState),
-            blockedCannotStep: cannotStep(blocked, blockedState))
+            blockedCannotStep: cannotStep(blocked, blockedState), configurations: cache.count)
     }
 
     mutating func cannotStep(_ operation: Int, _ state: Int32) -> Bool {

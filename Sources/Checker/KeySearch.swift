@@ -58,7 +58,8 @@ struct KeySearch {
     var state = KeyValueModel.absent
     var definiteBits: [UInt64]
     var infoBits: [UInt64]
-    var infoLinearized = 0
+    /// The linearized info operations, interned by the cache.
+    var infoSet: Int32 = 0
     /// Every definite operation below this index (call order) is linearized, this one is not.
     var prefix = 0
     var linearizedDefinite = 0
@@ -81,6 +82,8 @@ struct KeySearch {
         var event: Int32
         var state: Int32
         var firstReturn: Int32
+        /// The interned info set before the move.
+        var infoSet: Int32
         var forced: Bool
     }
 
@@ -103,7 +106,7 @@ struct KeySearch {
         case linearizable(configurations: Int)
         /// The longest order found (operation indices), the operation that must come
         /// next but cannot, and the state the order leaves.
-        case violation(order: [Int], blocked: Int, state: String?, blockedCannotStep: Bool)
+        case violation(order: [Int], blocked: Int, state: String?, blockedCannotStep: Bool, configurations: Int)
     }
 
     /// Prepares the search over `operations` (all of one key, none with status `fail`,

@@ -59,11 +59,11 @@ public enum LinearizabilityChecker {
         switch search.run() {
         case .linearizable(let configurations):
             return (configurations, nil)
-        case .violation(let order, let blocked, let state, let blockedCannotStep):
+        case .violation(let order, let blocked, let state, let blockedCannotStep, let configurations):
             let violation = LinearizabilityViolation(
                 key: key, operations: search.operations, order: order, blocked: blocked, state: state,
                 blockedCannotStep: blockedCannotStep)
-            return (0, violation)
+            return (configurations, violation)
         }
     }
 }

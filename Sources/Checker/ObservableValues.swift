@@ -17,6 +17,9 @@ struct ObservableValues {
     private let comparedByFailedCas: [[UInt8]]
     /// False when a value is not ASCII: everything is then observable.
     private let enabled: Bool
+    /// Whether the absent value, or one built from it by appends, is needed / compared with.
+    private let absentNeeded: Bool
+    private let absentCompared: Bool
     /// Per value id: 0 not computed yet, 1 no, 2 yes.
     private var neededMemo: [UInt8] = []
     private var comparedMemo: [UInt8] = []
@@ -24,6 +27,9 @@ struct ObservableValues {
     init(transitions: [KeyValueModel.Transition], isInfo: [Bool], model: KeyValueModel) {
         var needed: [[UInt8]] = []
         var compared: [[UInt8]] = []
+        var suffixes: [[UInt8]] = []
+        var absentNeeded = false
+        var absentCompared = false
         var ascii = true
         func bytes(_ value: Int32) -> [UInt8]? {
             guard let text = model.value(of: value) else { return nil }
@@ -34,30 +40,42 @@ struct ObservableValues {
         for (operation, transition) in transitions.enumerated() {
             switch transition {
             case .get(let value) where !isInfo[operation]:
-                if let value = bytes(value) { needed.append(value) }
+                if let value = bytes(value) { needed.append(value) } else { absentNeeded = true }
             case .casSucceeded(let from, _), .casUnknown(let from, _):
-                if let from = bytes(from) { needed.append(from) }
+                if let from = bytes(from) { needed.append(from) } else { absentNeeded = true }
             case .casFailed(let from):
-                if let from = bytes(from) { compared.append(from) }
-            case .put(let value), .append(let value):
+                if let from = bytes(from) { compared.append(from) } else { absentCompared = true }
+            case .append(let value):
+                if let suffix = bytes(value) { suffixes.append(suffix) }
+            case .put(let value):
                 _ = bytes(value)
             default:
                 break
             }
         }
+        // Appends build on absent from their suffixes: a value may grow from absent only if it starts with one.
+        func startsWithSuffix(_ values: [[UInt8]]) -> Bool {
+            values.contains { value in suffixes.contains { value.starts(with: $0) } }
+        }
+        self.absentNeeded = absentNeeded || startsWithSuffix(needed)
+        self.absentCompared = absentCompared || startsWithSuffix(compared)
         self.needed = needed.sorted { $0.lexicographicallyPrecedes($1) }
         comparedByFailedCas = compared.sorted { $0.lexicographicallyPrecedes($1) }
         enabled = ascii
     }
 
-    /// True when some value a get or cas needs starts with `value` (absent: always).
+    /// True when some value a get or cas needs starts with `value` (for absent: is
+    /// absent, or could grow from it by appends).
     mutating func isPrefixOfNeeded(_ value: Int32, _ model: KeyValueModel) -> Bool {
-        Self.lookup(value, model, &neededMemo, needed, enabled: enabled)
+        if value == KeyValueModel.absent { return absentNeeded || !enabled }
+        return Self.lookup(value, model, &neededMemo, needed, enabled: enabled)
     }
 
-    /// True when some value a failed cas compared with starts with `value` (absent: always).
+    /// True when some value a failed cas compared with starts with `value` (for absent:
+    /// is absent, or could grow from it by appends).
     mutating func isPrefixOfCompared(_ value: Int32, _ model: KeyValueModel) -> Bool {
-        Self.lookup(value, model, &comparedMemo, comparedByFailedCas, enabled: enabled)
+        if value == KeyValueModel.absent { return absentCompared || !enabled }
+        return Self.lookup(value, model, &comparedMemo, comparedByFailedCas, enabled: enabled)
     }
 
     /// True when following an `info` operation's effect through a move could matter:
@@ -71,7 +89,7 @@ struct ObservableValues {
     private static func lookup(
         _ value: Int32, _ model: KeyValueModel, _ memo: inout [UInt8], _ values: [[UInt8]], enabled: Bool
     ) -> Bool {
-        guard enabled, value != KeyValueModel.absent else { return true }
+        guard enabled else { return true }
         let index = Int(value)
         if index >= memo.count { memo.append(contentsOf: repeatElement(0, count: index + 1 - memo.count)) }
         if memo[index] == 0 {
