@@ -130,16 +130,16 @@ public enum HistoryGenerator {
         return History(operations)
     }
 
-    /// A copy in which one `get` near the middle reads a value that was certainly
-    /// overwritten before it was called: a stale read, which no order can explain.
-    /// Nil when the history has no such pair of writes before a read.
-    public static func staleReadCopy(of history: History) -> History? {
+    /// A copy in which one `get`, at about `position` (a fraction of the history), reads a
+    /// value that was certainly overwritten before it was called: a stale read, which no
+    /// order can explain. Nil when the history has no such pair of writes before a read.
+    public static func staleReadCopy(of history: History, at position: Double = 0.5) -> History? {
         let operations = history.operations
         let definiteReads = operations.indices.filter {
             operations[$0].op == .get && operations[$0].status == .ok
         }
         let unique = uniquelyWritten(operations)
-        let middle = operations.count / 2
+        let middle = start(of: operations, at: position)
         let candidates = definiteReads.filter { $0 >= middle } + definiteReads.filter { $0 < middle }.reversed()
         for read in candidates {
             let get = operations[read]
@@ -165,18 +165,19 @@ public enum HistoryGenerator {
         return nil
     }
 
-    /// A copy in which two reads near the middle see two writes in opposite orders: the
-    /// earlier read sees the newer value, the later read the older one, although the older
-    /// write returned before the newer one was called. No order explains it, but unlike a
-    /// stale read, no single overwrite gives it away: the newer write is still running
-    /// when the second read is called, so the checker has to search to reject it.
-    /// Nil when the history has no such pattern.
-    public static func inversionCopy(of history: History) -> History? {
+    /// A copy in which two reads at about `position` (a fraction of the history) see two
+    /// writes in opposite orders: the earlier read sees the newer value, the later read the
+    /// older one, although the older write returned before the newer one was called. No
+    /// order explains it, but unlike a stale read, no single overwrite gives it away: the
+    /// newer write is still running when the second read is called, so the checker has to
+    /// search every order of what came before to reject it. Nil when the history has no
+    /// such pattern.
+    public static func inversionCopy(of history: History, at position: Double = 0.5) -> History? {
         let operations = history.operations
         let unique = uniquelyWritten(operations)
         // Operations are in call order (as generated): look near each newer write only.
         let reach = 64
-        for newer in (operations.count / 2)..<operations.count {
+        for newer in start(of: operations, at: position)..<operations.count {
             let wb = operations[newer]
             guard wb.op == .put, wb.status == .ok, let wbReturn = wb.return, unique.contains(wb.value ?? "") else {
                 continue
@@ -212,6 +213,10 @@ public enum HistoryGenerator {
             }
         }
         return nil
+    }
+
+    private static func start(of operations: [HistoryOperation], at position: Double) -> Int {
+        min(operations.count, max(0, Int(Double(operations.count) * position)))
     }
 
     /// The values exactly one operation can write: put by one put, never a cas's `to`,

@@ -10,19 +10,23 @@ import SynodCore
 /// linearized next when its call comes before the first remaining return: that return's
 /// operation must take effect before anything called after it.
 ///
-/// Three reductions keep many concurrent clients on one key tractable, each of which
-/// only skips configurations whose outcome another one already decides:
+/// Reductions keep many concurrent clients on one key tractable; each only skips
+/// configurations whose outcome another configuration already decides:
 ///
 /// - a read that fits the current state is linearized at once, with no alternative
-///   (see `forcedRead`): concurrent reads are never interleaved every which way;
-/// - a configuration in which a pending read needs a value that the register does not
-///   hold and nothing left can write is dead at once (`PendingWriters`);
+///   (see `lookAround`): concurrent reads are never interleaved every which way;
+/// - a configuration in which some pending read needs a value that the register does
+///   not hold and nothing left can write is dead at once (`PendingWriters`), so a wrong
+///   order of writes fails when it is made, not when the read is reached;
 /// - `info` operations (no return: it is unbounded; they need never take effect) sit in
-///   a second list, are tried only after every definite candidate of a configuration,
-///   and never right before a blind write (`put`, `delete`) that would erase their
-///   effect unseen, which is the same as never taking effect. With the cache's
-///   dominance rule this keeps unknown operations from multiplying the search by every
-///   subset of them.
+///   a second list and are tried only after every definite candidate of a
+///   configuration, and only when the next move could observe their effect (see
+///   `hasUse` and `ObservableValues`): one whose effect would go unseen is the same as
+///   one that never took effect. With the cache's dominance rule this keeps unknown
+///   operations from multiplying the search by every subset of them.
+///
+/// Soundness of each is argued where it is made; the tests check the whole against a
+/// brute-force oracle and a plain memoized search on thousands of random histories.
 ///
 /// Everything is arrays of integers, and nothing depends on hash or iteration order,
 /// so a search is deterministic. The search itself is in `KeySearch+Run.swift`.

@@ -18,9 +18,12 @@ struct BenchCheckerCommand: ParsableCommand {
         discussion: """
             Generates two histories from the seed, each linearizable by construction (1% info, \
             1% fail operations): 100,000 operations over 100 keys with 10 clients, and 20,000 \
-            operations on one key with 20 clients. Checks each, then a copy with one stale read \
-            that the checker must reject. Reports wall time and the process's peak resident memory \
-            (getrusage) after each check. Build in release mode: swift run -c release synod bench checker
+            operations on one key with 20 clients. Checks each, then two copies the checker must \
+            reject: one with a stale read (caught before any search) and one with two reads that \
+            see two writes in opposite orders (caught by search, whose cost grows with the \
+            operations before it: see --plant-at). Reports wall time, the process's peak resident \
+            memory (getrusage) after each check, and the configurations the search visited. Build \
+            in release mode: swift run -c release synod bench checker
             """
     )
 
@@ -51,18 +54,26 @@ struct BenchCheckerCommand: ParsableCommand {
     @Option(help: "Fraction of operations that certainly failed (fail).")
     var failRate = 0.01
 
+    @Option(
+        help: ArgumentHelp(
+            "Where to plant the anomalies, as a fraction of the history.",
+            discussion: "A violation found by search costs a search of every order of what came before it."))
+    var plantAt = 0.1
+
     func validate() throws {
         if let operations, operations < 1 { throw ValidationError("--operations must be at least 1.") }
         if keys < 1 { throw ValidationError("--keys must be at least 1.") }
         if clients < 1 { throw ValidationError("--clients must be at least 1.") }
-        if !(0...1).contains(infoRate) || !(0...1).contains(failRate) {
-            throw ValidationError("--info-rate and --fail-rate must be between 0 and 1.")
+        if !(0...1).contains(infoRate) || !(0...1).contains(failRate) || !(0...1).contains(plantAt) {
+            throw ValidationError("--info-rate, --fail-rate and --plant-at must be between 0 and 1.")
         }
     }
 
     func run() throws {
         var output = StandardStream.output
-        print("synod bench checker: seed \(seed), one core", to: &output)
+        print(
+            "synod bench checker: seed \(seed), one core, anomalies planted at \(Int(plantAt * 100))% of each history",
+            to: &output)
         #if DEBUG
             print(
                 "warning: this is a debug build and its figures mean little; "
@@ -105,8 +116,8 @@ struct BenchCheckerCommand: ParsableCommand {
             if let violation = report.violation { print("  \(violation)", to: &output) }
 
             let mutations = [
-                ("stale read", HistoryGenerator.staleReadCopy(of: history)),
-                ("inversion", HistoryGenerator.inversionCopy(of: history)),
+                ("stale read", HistoryGenerator.staleReadCopy(of: history, at: plantAt)),
+                ("inversion", HistoryGenerator.inversionCopy(of: history, at: plantAt)),
             ]
             for (name, mutated) in mutations {
                 guard let mutated else {
