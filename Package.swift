@@ -49,12 +49,14 @@ let package = Package(
         ),
         .testTarget(name: "SynodCoreTests", dependencies: ["SynodCore"], swiftSettings: strict),
         .testTarget(name: "RaftTests", dependencies: ["Raft", "SynodCore"], swiftSettings: strict),
+        .target(name: "SynodTestSupport", path: "Tests/SynodTestSupport", swiftSettings: strict),
         .testTarget(name: "KVTests", dependencies: ["KV", "SynodCore"], swiftSettings: strict),
-        .testTarget(name: "CheckerTests", dependencies: ["Checker", "SynodCore"], swiftSettings: strict),
+        .testTarget(
+            name: "CheckerTests", dependencies: ["Checker", "SynodCore", "SynodTestSupport"], swiftSettings: strict),
         .testTarget(name: "LabTests", dependencies: ["Lab", "Simulation", "Raft", "SynodCore"], swiftSettings: strict),
         .testTarget(
             name: "SimulationTests",
-            dependencies: ["Simulation", "Checker", "Raft", "SynodCore", "KV"],
+            dependencies: ["Simulation", "Checker", "Raft", "SynodCore", "KV", "SynodTestSupport"],
             swiftSettings: strict
         ),
     ]

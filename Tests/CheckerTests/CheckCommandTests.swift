@@ -1,74 +1,20 @@
 import Foundation
+import SynodTestSupport
 import Testing
 
 /// `synod check` as a user runs it: the built binary on temporary files, judged by its
 /// exit status (0 linearizable, 1 not, 2 malformed or unreadable) and what it prints.
 @Suite struct CheckCommandTests {
-    struct Outcome {
-        var status: Int32
-        var output: String
-        var errors: String
-    }
-
-    /// The `synod` executable in the products directory that holds the test bundle (or
-    /// at `$SYNOD_BINARY`), or nil. (The same lookup as SimulationTests' command-line tests.)
-    static let binary: URL? = {
-        let files = FileManager.default
-        if let path = ProcessInfo.processInfo.environment["SYNOD_BINARY"] {
-            return files.isExecutableFile(atPath: path) ? URL(fileURLWithPath: path) : nil
-        }
-        var starts = [URL(fileURLWithPath: CommandLine.arguments[0]), Bundle.main.bundleURL]
-        if let executable = Bundle.main.executableURL { starts.append(executable) }
-        starts += Bundle.allBundles.map(\.bundleURL).filter { $0.pathExtension == "xctest" }
-        for start in starts {
-            var directory = start.standardizedFileURL
-            for _ in 0..<5 {
-                let candidate = directory.appendingPathComponent("synod")
-                var isDirectory: ObjCBool = false
-                if files.fileExists(atPath: candidate.path, isDirectory: &isDirectory), !isDirectory.boolValue,
-                    files.isExecutableFile(atPath: candidate.path)
-                {
-                    return candidate
-                }
-                directory.deleteLastPathComponent()
-            }
-        }
-        return nil
-    }()
-
     /// Writes `history` to a temporary file, runs `synod check` on it, and cleans up.
-    static func check(history: String?, arguments extra: [String] = []) throws -> Outcome {
-        let binary = try #require(
-            binary,
-            "could not find the synod executable next to the test bundle; build it with `swift build --build-tests`, or set SYNOD_BINARY"
-        )
+    static func check(history: String?, arguments extra: [String] = []) throws -> SynodOutcome {
+        let binary = try #require(SynodProcess.binary, Comment(rawValue: SynodProcess.missingBinaryMessage))
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
             "synod-check-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let file = directory.appendingPathComponent("history.jsonl")
         if let history { try Data(history.utf8).write(to: file) }
-        let outputURL = directory.appendingPathComponent("stdout")
-        let errorURL = directory.appendingPathComponent("stderr")
-        _ = FileManager.default.createFile(atPath: outputURL.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: errorURL.path, contents: nil)
-        let output = try FileHandle(forWritingTo: outputURL)
-        let errors = try FileHandle(forWritingTo: errorURL)
-
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = ["check"] + (extra.isEmpty ? [file.path] : extra)
-        process.standardOutput = output
-        process.standardError = errors
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        try output.close()
-        try errors.close()
-        return Outcome(
-            status: process.terminationStatus,
-            output: String(decoding: try Data(contentsOf: outputURL), as: UTF8.self),
-            errors: String(decoding: try Data(contentsOf: errorURL), as: UTF8.self))
+        return try SynodProcess.run(binary, ["check"] + (extra.isEmpty ? [file.path] : extra))
     }
 
     static let writes = """

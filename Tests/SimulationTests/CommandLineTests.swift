@@ -1,88 +1,17 @@
 import Foundation
 import Simulation
+import SynodTestSupport
 import Testing
 
 /// `synod sim` as a user sees it: the built binary, run as a subprocess. `swift build
 /// --build-tests` and `swift test` build it next to the test bundle.
 @Suite struct CommandLineTests {
-    /// What one run of the binary did.
-    struct Outcome {
-        var status: Int32
-        /// Standard output, byte for byte.
-        var bytes: Data
-        var errors: String
+    typealias Outcome = SynodOutcome
 
-        var output: String { String(decoding: bytes, as: UTF8.self) }
-
-        var lines: [Substring] { output.split(separator: "\n") }
-    }
-
-    /// The `synod` executable in the products directory that holds the test bundle (or
-    /// at `$SYNOD_BINARY`), or nil.
-    static let binary: URL? = {
-        let files = FileManager.default
-        if let path = ProcessInfo.processInfo.environment["SYNOD_BINARY"] {
-            return files.isExecutableFile(atPath: path) ? URL(fileURLWithPath: path) : nil
-        }
-        var starts = [URL(fileURLWithPath: CommandLine.arguments[0]), Bundle.main.bundleURL]
-        if let executable = Bundle.main.executableURL { starts.append(executable) }
-        starts += Bundle.allBundles.map(\.bundleURL).filter { $0.pathExtension == "xctest" }
-        for start in starts {
-            // The bundle is `.build/<config>/X.xctest` (a directory on Darwin, with the
-            // binary deep inside it): walk up until a directory holds `synod`.
-            var directory = start.standardizedFileURL
-            for _ in 0..<5 {
-                let candidate = directory.appendingPathComponent("synod")
-                var isDirectory: ObjCBool = false
-                if files.fileExists(atPath: candidate.path, isDirectory: &isDirectory), !isDirectory.boolValue,
-                    files.isExecutableFile(atPath: candidate.path)
-                {
-                    return candidate
-                }
-                directory.deleteLastPathComponent()
-            }
-        }
-        return nil
-    }()
-
-    /// Runs `synod` with `arguments`. Output goes to files, not pipes, so a long trace
-    /// cannot fill a pipe and stall the child.
+    /// Runs `synod` with `arguments`.
     static func synod(_ arguments: [String]) throws -> Outcome {
-        let override = ProcessInfo.processInfo.environment["SYNOD_BINARY"]
-        let binary = try #require(
-            binary,
-            override.map { "SYNOD_BINARY=\($0) is not an executable file" }
-                ?? """
-                could not find the synod executable next to the test bundle \
-                (\(CommandLine.arguments[0])); build it with `swift build --build-tests`, or set SYNOD_BINARY
-                """)
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("synod-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let outputURL = directory.appendingPathComponent("stdout")
-        let errorURL = directory.appendingPathComponent("stderr")
-        for url in [outputURL, errorURL] {
-            guard FileManager.default.createFile(atPath: url.path, contents: nil) else {
-                throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: url.path])
-            }
-        }
-        let output = try FileHandle(forWritingTo: outputURL)
-        let errors = try FileHandle(forWritingTo: errorURL)
-
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
-        process.standardOutput = output
-        process.standardError = errors
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        try output.close()
-        try errors.close()
-        return Outcome(
-            status: process.terminationStatus,
-            bytes: try Data(contentsOf: outputURL),
-            errors: String(decoding: try Data(contentsOf: errorURL), as: UTF8.self))
+        let binary = try #require(SynodProcess.binary, Comment(rawValue: SynodProcess.missingBinaryMessage))
+        return try SynodProcess.run(binary, arguments)
     }
 
     static func describe(_ arguments: [String], _ outcome: Outcome) -> Comment {
