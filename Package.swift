@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "Checker", targets: ["Checker"]),
         .library(name: "KV", targets: ["KV"]),
         .library(name: "Lab", targets: ["Lab"]),
+        .library(name: "Storage", targets: ["Storage"]),
         .executable(name: "synod", targets: ["synod"]),
     ],
     dependencies: [
@@ -29,11 +30,12 @@ let package = Package(
         .target(name: "SynodCore", swiftSettings: strict),
         .target(name: "Raft", dependencies: ["SynodCore"], swiftSettings: strict),
         .target(name: "KV", dependencies: ["SynodCore"], swiftSettings: strict),
+        .target(name: "Storage", dependencies: ["SynodCore"], swiftSettings: strict),
         .target(name: "Checker", dependencies: ["SynodCore", "Raft"], swiftSettings: strict),
         .target(
             name: "Simulation",
             dependencies: [
-                "SynodCore", "Raft", "Checker", "KV",
+                "SynodCore", "Raft", "Checker", "KV", "Storage",
                 .product(name: "HeapModule", package: "swift-collections"),
             ],
             swiftSettings: strict
@@ -42,7 +44,7 @@ let package = Package(
         .executableTarget(
             name: "synod",
             dependencies: [
-                "SynodCore", "Raft", "Simulation", "Checker", "Lab", "KV",
+                "SynodCore", "Raft", "Simulation", "Checker", "Lab", "KV", "Storage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -50,6 +52,8 @@ let package = Package(
         .testTarget(name: "SynodCoreTests", dependencies: ["SynodCore"], swiftSettings: strict),
         .testTarget(name: "RaftTests", dependencies: ["Raft", "SynodCore"], swiftSettings: strict),
         .target(name: "SynodTestSupport", path: "Tests/SynodTestSupport", swiftSettings: strict),
+        .testTarget(
+            name: "StorageTests", dependencies: ["Storage", "SynodCore", "SynodTestSupport"], swiftSettings: strict),
         .testTarget(name: "KVTests", dependencies: ["KV", "SynodCore"], swiftSettings: strict),
         .testTarget(
             name: "CheckerTests", dependencies: ["Checker", "SynodCore", "SynodTestSupport"], swiftSettings: strict),

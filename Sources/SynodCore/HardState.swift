@@ -1,5 +1,3 @@
-import SynodCore
-
 /// What a Raft server must never forget across a crash: its term and whom it voted
 /// for in that term. Forgetting the vote would let it vote twice in one term.
 public struct HardState: Sendable, Equatable, CustomStringConvertible {
