@@ -26,6 +26,14 @@ public enum PromiseCheck {
                         "\(envelope.from) acknowledged entries through \(response.matchIndex) while its disk holds \(durableLogLength)"
                 )
             }
+        case .installSnapshotResponse(let response) where response.done:
+            if durableLogLength < Int(response.lastIndex.rawValue) {
+                return CheckFailure(
+                    invariant: "persist-before-promise",
+                    detail:
+                        "\(envelope.from) acknowledged a snapshot through \(response.lastIndex) while its disk holds \(durableLogLength)"
+                )
+            }
         default:
             break
         }

@@ -9,6 +9,8 @@ struct PersistenceTracker: Sendable {
     var lastSynced = PersistID.none
     /// Set when the term or vote changed during the current input.
     var hardStateChanged = false
+    /// A snapshot taken or received during the current input.
+    var snapshot: Snapshot?
     /// The lowest log index changed during the current input.
     var firstChangedIndex: LogIndex?
     /// The log's end as the disk will hold it once every issued write lands.
@@ -42,7 +44,7 @@ struct PersistenceTracker: Sendable {
 
     /// The write that captures this input's changes, if any.
     mutating func issue(hardState: HardState, log: RaftLog) -> RaftWrite? {
-        guard hardStateChanged || firstChangedIndex != nil else { return nil }
+        guard hardStateChanged || firstChangedIndex != nil || snapshot != nil else { return nil }
         lastIssued = lastIssued.next
         var truncateFrom: LogIndex?
         var entries: [LogEntry] = []
@@ -59,8 +61,9 @@ struct PersistenceTracker: Sendable {
         writtenEnd = log.lastIndex
         let write = RaftWrite(
             id: lastIssued, hardState: hardStateChanged ? hardState : nil, truncateFrom: truncateFrom,
-            entries: entries)
+            snapshot: snapshot, entries: entries)
         hardStateChanged = false
+        snapshot = nil
         firstChangedIndex = nil
         return write
     }

@@ -9,6 +9,8 @@ public struct RaftConfiguration: Sendable, Equatable {
     public var electionTimeoutMax: TimeSpan
     /// At most this many entries ride in one AppendEntries.
     public var maxEntriesPerAppend: Int
+    /// A snapshot goes to a lagging follower in chunks of at most this many bytes.
+    public var snapshotChunkSize: Int
     /// PreVote (§9.6): a server whose election timer fires first asks whether it could
     /// win, and raises its term only if a majority says yes. A pre-vote is granted only
     /// to a log at least as up to date, by a server that has not heard from a leader
@@ -31,6 +33,7 @@ public struct RaftConfiguration: Sendable, Equatable {
         electionTimeoutMin: TimeSpan = .milliseconds(100),
         electionTimeoutMax: TimeSpan = .milliseconds(200),
         maxEntriesPerAppend: Int = 64,
+        snapshotChunkSize: Int = 1 << 20,
         preVote: Bool = true,
         checkQuorum: Bool = true,
         maxClockDriftPPM: Int = 1_000,
@@ -44,6 +47,8 @@ public struct RaftConfiguration: Sendable, Equatable {
         self.electionTimeoutMin = electionTimeoutMin
         self.electionTimeoutMax = electionTimeoutMax
         self.maxEntriesPerAppend = maxEntriesPerAppend
+        precondition(snapshotChunkSize > 0, "snapshotChunkSize must be positive")
+        self.snapshotChunkSize = snapshotChunkSize
         self.preVote = preVote
         self.checkQuorum = checkQuorum
         self.bugs = bugs
@@ -101,4 +106,8 @@ public enum RaftBug: String, Sendable, CaseIterable, Hashable {
     /// Grant a vote before the vote is synced to disk: a crash forgets it and the
     /// server can vote twice in one term.
     case noSyncBeforeVote = "no-sync-before-vote"
+    /// Ignore disk damage at restart: a server that may have lost acknowledged entries
+    /// votes at once instead of first catching up, and can elect a leader that lacks a
+    /// committed entry.
+    case voteAfterDataLoss = "vote-after-data-loss"
 }

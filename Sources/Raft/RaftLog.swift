@@ -72,6 +72,24 @@ public struct RaftLog: Sendable, Equatable {
         entries.append(entry)
     }
 
+    /// Log compaction: drops every entry up to `index`, which a snapshot now stands in
+    /// for. The log keeps that entry's term so it can still be matched there.
+    public mutating func compact(through index: LogIndex) {
+        guard index > baseIndex else { return }
+        precondition(index <= lastIndex, "cannot compact past the end of the log")
+        let term = term(at: index)!
+        entries.removeFirst(Int(index.rawValue - baseIndex.rawValue))
+        baseIndex = index
+        baseTerm = term
+    }
+
+    /// Replaces the whole log by a snapshot ending at (`index`, `term`): nothing follows it.
+    public mutating func reset(toSnapshotAt index: LogIndex, term: Term) {
+        baseIndex = index
+        baseTerm = term
+        entries.removeAll()
+    }
+
     /// Removes the entry at `index` and every later one.
     public mutating func truncate(from index: LogIndex) {
         precondition(index > baseIndex, "cannot truncate compacted entries")

@@ -10,6 +10,8 @@ public enum RaftMessage: Sendable, Equatable {
     case timeoutNow(TimeoutNow)
     case readIndexRequest(ReadIndexRequest)
     case readIndexResponse(ReadIndexResponse)
+    case installSnapshot(InstallSnapshot)
+    case installSnapshotResponse(InstallSnapshotResponse)
 
     public var term: Term {
         switch self {
@@ -20,6 +22,8 @@ public enum RaftMessage: Sendable, Equatable {
         case .timeoutNow(let m): m.term
         case .readIndexRequest(let m): m.term
         case .readIndexResponse(let m): m.term
+        case .installSnapshot(let m): m.term
+        case .installSnapshotResponse(let m): m.term
         }
     }
 }
@@ -163,5 +167,50 @@ public struct ReadIndexResponse: Sendable, Equatable {
         self.term = term
         self.id = id
         self.index = index
+    }
+}
+
+/// One chunk of the leader's snapshot, sent to a follower whose next entry lies below
+/// the leader's Low-Water Mark (§7). Chunks go one at a time; `offset` says where this
+/// one belongs, and the last one has `done` set.
+public struct InstallSnapshot: Sendable, Equatable {
+    public var term: Term
+    public var lastIndex: LogIndex
+    public var lastTerm: Term
+    public var offset: Int
+    public var data: ArraySlice<UInt8>
+    public var done: Bool
+    /// The leader's heartbeat round, echoed like an AppendEntries round.
+    public var round: UInt64
+
+    public init(
+        term: Term, lastIndex: LogIndex, lastTerm: Term, offset: Int, data: ArraySlice<UInt8>, done: Bool,
+        round: UInt64 = 0
+    ) {
+        self.term = term
+        self.lastIndex = lastIndex
+        self.lastTerm = lastTerm
+        self.offset = offset
+        self.data = data
+        self.done = done
+        self.round = round
+    }
+}
+
+/// The follower has `received` bytes of the snapshot ending at `lastIndex`; with `done`
+/// set, it installed the snapshot durably and its log now matches through `lastIndex`.
+public struct InstallSnapshotResponse: Sendable, Equatable {
+    public var term: Term
+    public var lastIndex: LogIndex
+    public var received: Int
+    public var done: Bool
+    public var round: UInt64
+
+    public init(term: Term, lastIndex: LogIndex, received: Int, done: Bool, round: UInt64 = 0) {
+        self.term = term
+        self.lastIndex = lastIndex
+        self.received = received
+        self.done = done
+        self.round = round
     }
 }

@@ -60,7 +60,7 @@ extension RaftNode {
 
     mutating func handlePreVote(_ request: RequestVote, from candidate: NodeID) {
         let granted =
-            request.term > term && !heardFromLeaderRecently
+            request.term > term && !heardFromLeaderRecently && catchUp == nil
             && log.isUpToDate(lastIndex: request.lastLogIndex, lastTerm: request.lastLogTerm)
         // Promises nothing and changes nothing here, so it needs no sync.
         let response = RequestVoteResponse(term: granted ? request.term : term, granted: granted, isPreVote: true)
@@ -75,7 +75,7 @@ extension RaftNode {
 
     /// The leader hands over: campaign at once, skipping the pre-vote.
     mutating func handleTimeoutNow(from leader: NodeID) {
-        guard role == .follower, leaderID == leader else { return }
+        guard role == .follower, leaderID == leader, catchUp == nil else { return }
         campaign(transfer: true)
     }
 
@@ -101,7 +101,7 @@ extension RaftNode {
             reply(.requestVoteResponse(RequestVoteResponse(term: term, granted: false)), to: candidate)
             return
         }
-        let canVote = votedFor == nil || votedFor == candidate
+        let canVote = (votedFor == nil || votedFor == candidate) && catchUp == nil
         let granted =
             canVote && role != .leader
             && log.isUpToDate(lastIndex: request.lastLogIndex, lastTerm: request.lastLogTerm)

@@ -8,6 +8,9 @@ struct FollowerProgress: Sendable {
     /// Replicating: entries are sent optimistically, without waiting (Request Pipeline).
     var isProbing = true
     var lastSent: Instant
+    /// The snapshot being sent instead of compacted entries, and the bytes acknowledged.
+    var snapshotIndex: LogIndex?
+    var snapshotAcked = 0
 }
 
 /// What only a leader keeps.
@@ -68,6 +71,7 @@ extension RaftNode {
     /// Sends the follower at `slot` the entries from its next index (possibly none: a heartbeat).
     mutating func sendAppend(slot: Int) {
         let progress = leaderState!.progress[slot]
+        if progress.nextIndex <= log.baseIndex { return sendSnapshotChunk(slot: slot) }
         let prev = progress.nextIndex.advanced(by: -1)
         let entries = Array(log.entries(from: progress.nextIndex, limit: configuration.maxEntriesPerAppend))
         let request = AppendEntries(

@@ -23,6 +23,12 @@ public struct RaftNode: Sendable {
     public internal(set) var term: Term
     public internal(set) var votedFor: NodeID?
     public internal(set) var log: RaftLog
+    /// The newest snapshot: it stands in for the log up to `log.baseIndex`, and is what
+    /// a follower below that point is sent.
+    public internal(set) var snapshot: Snapshot?
+    /// Set while this server may have lost acknowledged entries to disk damage: it
+    /// neither votes nor campaigns until a leader has brought it past them.
+    public internal(set) var catchUp: CatchUp?
     /// The High-Water Mark: every entry up to here is committed.
     public internal(set) var commitIndex: LogIndex = .zero
     /// Entries up to here have been handed to the state machine in `committed`.
@@ -45,6 +51,9 @@ public struct RaftNode: Sendable {
     /// Messages that promise nothing (AppendEntries, RequestVote): sent at once.
     var outbox: [Envelope<RaftMessage>] = []
     var readyReads: [ReadState] = []
+    /// Chunks of a leader's snapshot received so far.
+    var incomingSnapshot: IncomingSnapshot?
+    var restored: Snapshot?
     var failedReads: [UInt64] = []
 
     /// A fresh server with an empty log.
@@ -57,12 +66,18 @@ public struct RaftNode: Sendable {
             now: now, random: random)
     }
 
-    /// A server restarted from what its disk kept. The commit index is not persisted:
+    /// A server restarted from what its disk kept: hard state, the newest snapshot
+    /// (`log` must start right after it) and the log. The commit index is not persisted:
     /// it is learned again from the leader (or, for a lone server, from its own log).
+    /// `catchUp` is given when recovery cut away damage that may have held acknowledged
+    /// entries.
     public init(
         id: NodeID, members: [NodeID], configuration: RaftConfiguration = RaftConfiguration(),
-        hardState: HardState, log: RaftLog, now: Instant, random: SeededGenerator
+        hardState: HardState, snapshot: Snapshot? = nil, log: RaftLog, catchUp: CatchUp? = nil, now: Instant,
+        random: SeededGenerator
     ) {
+        precondition(
+            log.baseIndex == (snapshot?.lastIndex ?? .zero), "the log must continue right after the snapshot")
         precondition(members.contains(id), "a server must be a member of its own cluster")
         self.id = id
         self.quorum = MajorityQuorum(members)
@@ -70,6 +85,8 @@ public struct RaftNode: Sendable {
         self.term = hardState.term
         self.votedFor = hardState.votedFor
         self.log = log
+        self.snapshot = snapshot
+        if !configuration.bugs.contains(.voteAfterDataLoss) { self.catchUp = catchUp }
         self.commitIndex = log.baseIndex
         self.appliedIndex = log.baseIndex
         self.random = random
@@ -99,7 +116,9 @@ public struct RaftNode: Sendable {
         begin(at: now)
         switch role {
         case .follower, .preCandidate, .candidate:
-            if now >= electionDeadline {
+            if now >= electionDeadline, catchUp != nil {
+                resetElectionDeadline()
+            } else if now >= electionDeadline {
                 if configuration.preVote { startPreVote() } else { campaign(transfer: false) }
             }
         case .leader:
@@ -121,7 +140,11 @@ public struct RaftNode: Sendable {
         }
         let messageTerm = envelope.message.term
         if messageTerm > term {
-            let leader: NodeID? = if case .appendEntries = envelope.message { envelope.from } else { nil }
+            let leader: NodeID? =
+                switch envelope.message {
+                case .appendEntries, .installSnapshot: envelope.from
+                default: nil
+                }
             becomeFollower(term: messageTerm, leader: leader)
         }
         if messageTerm < term {
@@ -135,6 +158,8 @@ public struct RaftNode: Sendable {
             case .timeoutNow: handleTimeoutNow(from: envelope.from)
             case .readIndexRequest(let request): handleReadIndexRequest(request, from: envelope.from)
             case .readIndexResponse(let response): handleReadIndexResponse(response)
+            case .installSnapshot(let request): handleInstallSnapshot(request, from: envelope.from)
+            case .installSnapshotResponse(let response): handleInstallSnapshotResponse(response, from: envelope.from)
             }
         }
         finish(into: &out)
@@ -175,7 +200,12 @@ public struct RaftNode: Sendable {
     /// Issues the write collected during this input, releases or holds replies, hands
     /// out newly committed entries and names the next wake-up.
     mutating func finish(into out: inout RaftOutput) {
+        if catchUp != nil { releaseCatchUpIfDone() }
         if let write = persistence.issue(hardState: hardState, log: log) { out.writes.append(write) }
+        if let snapshot = restored {
+            out.restored = snapshot
+            restored = nil
+        }
         if !readyReads.isEmpty {
             out.reads.append(contentsOf: readyReads)
             readyReads.removeAll(keepingCapacity: true)
@@ -252,7 +282,12 @@ public struct RaftNode: Sendable {
             send(.readIndexResponse(ReadIndexResponse(term: term, id: request.id, index: nil)), to: envelope.from)
         case .readIndexResponse(let response):
             failedReads.append(response.id)
-        case .requestVoteResponse, .appendEntriesResponse, .timeoutNow:
+        case .installSnapshot(let request):
+            reply(
+                .installSnapshotResponse(
+                    InstallSnapshotResponse(term: term, lastIndex: request.lastIndex, received: 0, done: false)),
+                to: envelope.from)
+        case .requestVoteResponse, .appendEntriesResponse, .timeoutNow, .installSnapshotResponse:
             break
         }
     }

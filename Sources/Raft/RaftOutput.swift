@@ -1,18 +1,25 @@
 import SynodCore
 
-/// A write a Raft server needs on its disk: optionally new hard state, then the log
-/// change (drop every entry from `truncateFrom` on, then append `entries`). The driver
-/// performs writes in order and reports `synced(through:)` once they are durable.
+/// A write a Raft server needs on its disk, in this order: optionally new hard state;
+/// the log change (drop every entry from `truncateFrom` on); a snapshot that moves the
+/// Low-Water Mark (entries it covers are dropped; all of them when the log does not
+/// hold its last index and term); then `entries` to append. The driver performs writes
+/// in order and reports `synced(through:)` once they are durable.
 public struct RaftWrite: Sendable, Equatable {
     public var id: PersistID
     public var hardState: HardState?
     public var truncateFrom: LogIndex?
+    public var snapshot: Snapshot?
     public var entries: [LogEntry]
 
-    public init(id: PersistID, hardState: HardState?, truncateFrom: LogIndex?, entries: [LogEntry]) {
+    public init(
+        id: PersistID, hardState: HardState?, truncateFrom: LogIndex?, snapshot: Snapshot? = nil,
+        entries: [LogEntry]
+    ) {
         self.id = id
         self.hardState = hardState
         self.truncateFrom = truncateFrom
+        self.snapshot = snapshot
         self.entries = entries
     }
 }
@@ -27,6 +34,9 @@ public struct RaftWrite: Sendable, Equatable {
 public struct RaftOutput: Sendable {
     public var writes: [RaftWrite] = []
     public var messages: [Envelope<RaftMessage>] = []
+    /// A snapshot received from the leader: replace the state machine's state with it
+    /// before applying `committed` (which then continues right after it).
+    public var restored: Snapshot?
     /// Newly committed entries, in index order: apply them to the state machine.
     public var committed: [LogEntry] = []
     /// Reads that may now be served, once the state machine has applied their index.
@@ -41,6 +51,7 @@ public struct RaftOutput: Sendable {
         if !writes.isEmpty { writes.removeAll(keepingCapacity: true) }
         if !messages.isEmpty { messages.removeAll(keepingCapacity: true) }
         if !committed.isEmpty { committed.removeAll(keepingCapacity: true) }
+        restored = nil
         if !reads.isEmpty { reads.removeAll(keepingCapacity: true) }
         if !failedReads.isEmpty { failedReads.removeAll(keepingCapacity: true) }
         wakeAt = .distantFuture

@@ -17,6 +17,10 @@ extension Simulation {
             "ReadIndex term=\(m.term) id=\(m.id) index=\(m.index.map { "\($0)" } ?? "-")"
         case .appendEntries(let m):
             "AppendEntries term=\(m.term) prev=\(m.prevLogIndex)@\(m.prevLogTerm) entries=\(m.entries.count) commit=\(m.leaderCommit) round=\(m.round)"
+        case .installSnapshot(let m):
+            "InstallSnapshot term=\(m.term) last=\(m.lastIndex)@\(m.lastTerm) offset=\(m.offset) bytes=\(m.data.count)\(m.done ? " done" : "")"
+        case .installSnapshotResponse(let m):
+            "SnapshotAck term=\(m.term) last=\(m.lastIndex) received=\(m.received)\(m.done ? " done" : "")"
         case .appendEntriesResponse(let m):
             m.success
                 ? "AppendOK term=\(m.term) match=\(m.matchIndex)"

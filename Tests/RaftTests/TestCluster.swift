@@ -12,7 +12,14 @@ struct TestCluster {
     /// What a node's disk holds: the synced writes, applied in order.
     struct Disk: Equatable {
         var hardState = HardState()
+        var snapshot: Snapshot?
+        /// The log after the snapshot.
         var entries: [LogEntry] = []
+
+        var lastIndex: LogIndex { entries.last?.index ?? snapshot?.lastIndex ?? .zero }
+        var log: RaftLog {
+            RaftLog(baseIndex: snapshot?.lastIndex ?? .zero, baseTerm: snapshot?.lastTerm ?? .zero, entries: entries)
+        }
     }
 
     let members: [NodeID]
@@ -31,6 +38,8 @@ struct TestCluster {
     /// Every message each node released, in order, across restarts.
     private(set) var sent: [NodeID: [Envelope<RaftMessage>]] = [:]
     private(set) var wakeAt: [NodeID: Instant] = [:]
+    /// Every snapshot each node was told to restore its state machine from.
+    private(set) var restored: [NodeID: [Snapshot]] = [:]
     /// Every read point each node released, in order.
     private(set) var reads: [NodeID: [ReadState]] = [:]
     private var restarts: UInt64 = 0
@@ -53,7 +62,7 @@ struct TestCluster {
                 self.disks[id] = disk
                 nodes[id] = RaftNode(
                     id: id, members: members, configuration: configuration, hardState: disk.hardState,
-                    log: RaftLog(entries: disk.entries), now: now, random: random)
+                    snapshot: disk.snapshot, log: disk.log, now: now, random: random)
             } else {
                 nodes[id] = RaftNode(id: id, members: members, configuration: configuration, now: now, random: random)
             }
@@ -104,6 +113,15 @@ struct TestCluster {
         return (result, out)
     }
 
+    /// Log compaction on `id`: its state machine's image after `index` is `data`.
+    @discardableResult
+    mutating func compact(_ id: NodeID, through index: LogIndex, data: [UInt8]) -> RaftOutput {
+        var out = RaftOutput()
+        nodes[id]!.compact(through: index, data: data, at: now, into: &out)
+        record(out, of: id)
+        return out
+    }
+
     /// Writes `id`'s pending writes up to `through` (all of them by default) to its disk
     /// and reports the sync to the node.
     @discardableResult
@@ -119,9 +137,14 @@ struct TestCluster {
             }
             if let hardState = write.hardState { disk.hardState = hardState }
             if let from = write.truncateFrom { disk.entries.removeAll { $0.index >= from } }
-            if let first = write.entries.first, first.index.rawValue != UInt64(disk.entries.count) + 1 {
+            if let snapshot = write.snapshot {
+                let matches = disk.log.term(at: snapshot.lastIndex) == snapshot.lastTerm
+                disk.entries.removeAll { !matches || $0.index <= snapshot.lastIndex }
+                disk.snapshot = snapshot
+            }
+            if let first = write.entries.first, first.index != disk.lastIndex.advanced(by: 1) {
                 Issue.record(
-                    "write \(write.id) of \(id) starts at \(first.index) on a disk holding \(disk.entries.count)")
+                    "write \(write.id) of \(id) starts at \(first.index) on a disk ending at \(disk.lastIndex)")
             }
             disk.entries.append(contentsOf: write.entries)
         }
@@ -140,12 +163,13 @@ struct TestCluster {
     }
 
     /// Rebuilds `id` from its disk, with a fresh random stream, and ticks it once.
-    mutating func restart(_ id: NodeID) {
+    /// `catchUp` restarts it as a server whose recovery cut away damage.
+    mutating func restart(_ id: NodeID, catchUp: CatchUp? = nil) {
         restarts += 1
         let disk = disks[id, default: Disk()]
         nodes[id] = RaftNode(
             id: id, members: members, configuration: configuration, hardState: disk.hardState,
-            log: RaftLog(entries: disk.entries), now: now,
+            snapshot: disk.snapshot, log: disk.log, catchUp: catchUp, now: now,
             random: SeededGenerator(seed: seed, stream: UInt64(id.rawValue) + 1_000 * restarts))
         unsynced[id] = []
         applied[id] = []
@@ -224,6 +248,7 @@ struct TestCluster {
         unsynced[id, default: []].append(contentsOf: out.writes)
         network.append(contentsOf: out.messages)
         sent[id, default: []].append(contentsOf: out.messages)
+        if let snapshot = out.restored { restored[id, default: []].append(snapshot) }
         applied[id, default: []].append(contentsOf: out.committed)
         reads[id, default: []].append(contentsOf: out.reads)
         wakeAt[id] = out.wakeAt
