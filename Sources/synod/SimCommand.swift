@@ -267,6 +267,11 @@ struct Summary {
                 "heal to first new commit: median \(formatFixed(median, decimals: 1)) ms, "
                     + "mean \(formatFixed(mean, decimals: 1)) ms, max \(formatFixed(worst, decimals: 1)) ms")
         }
+        let damaged = reports.reduce(0) { $0 + $1.damagedRestarts }
+        let refused = reports.reduce(0) { $0 + $1.refusedStarts }
+        if damaged + refused > 0 {
+            lines.append("storage: \(damaged) restarts rejoined without a vote, \(refused) starts refused (corruption)")
+        }
         let events = reports.reduce(0) { $0 + $1.events }
         let faultCount = reports.reduce(0) { $0 + $1.faults }
         let commits = reports.reduce(0) { $0 + $1.commits }
