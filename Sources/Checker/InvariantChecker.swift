@@ -21,7 +21,9 @@ public struct CheckFailure: Error, Sendable, Equatable, CustomStringConvertible 
 /// - `leader-completeness`: a new leader holds every committed entry;
 /// - `state-machine-safety`: every server applies the same entry at an index, and a
 ///   committed entry is never removed or changed;
-/// - `durability`: every committed entry stays on a majority of disks;
+/// - `durability`: every committed entry stays on a majority of disks, a disk that a
+///   storage fault damaged counting as a holder (an acknowledged entry is lost only if
+///   a majority lost it);
 /// - `persist-before-promise` (see `PromiseCheck`): votes and acknowledgements leave a
 ///   server only once its disk holds what they promise.
 ///
@@ -46,6 +48,14 @@ public struct InvariantChecker: Sendable {
     /// speaks of entries committed in earlier terms only: a stale candidate can still win
     /// an older term after a newer leader committed more.
     var commitTerms: [UInt64] = []
+    /// The term of each committed entry itself.
+    var committedEntryTerms: [UInt64] = []
+    /// Servers whose disk may have lost entries to a storage fault (a flipped bit, a
+    /// damaged tail, a refused start). Durability counts them as holders: the protocol
+    /// answers for such a loss by keeping them from voting until they catch up.
+    var impaired: [Bool]
+    /// Servers that may not vote now (catching up after damage, or refused to start).
+    var nonVoting: [Bool]
     /// Every (index, term) seen in any log and the prefix digest it had.
     var seen: [IndexAndTerm: UInt64] = [:]
     var leaders: [Term: NodeID] = [:]
@@ -67,6 +77,8 @@ public struct InvariantChecker: Sendable {
         diskTerms = Array(repeating: [], count: members.count)
         commitIndexOf = Array(repeating: .zero, count: members.count)
         appliedIndexOf = Array(repeating: .zero, count: members.count)
+        impaired = Array(repeating: false, count: members.count)
+        nonVoting = Array(repeating: false, count: members.count)
     }
 
     /// The highest index known committed.
@@ -119,13 +131,84 @@ public struct InvariantChecker: Sendable {
     /// A server restarted from its disk: its in-memory log is what the disk kept, and
     /// its commit and applied indexes start over. The disk is already mirrored, so this
     /// copies digests rather than recomputing them.
-    public mutating func restarted(_ node: NodeID) {
+    /// Returns a failure when the restarted server lacks a committed entry yet could
+    /// help elect a leader without it (its disk lost the entry and it votes anyway).
+    @discardableResult
+    public mutating func restarted(_ node: NodeID, from snapshotIndex: LogIndex = .zero) -> CheckFailure? {
         let slot = node.rawValue - 1
         memory[slot] = disk[slot]
         terms[slot] = diskTerms[slot]
-        commitIndexOf[slot] = .zero
-        appliedIndexOf[slot] = .zero
+        commitIndexOf[slot] = snapshotIndex
+        appliedIndexOf[slot] = snapshotIndex
+        let top = committedChain.count
+        if top > 0, memory[slot].count < top || memory[slot][top - 1] != committedChain[top - 1] {
+            return checkFutureLeaders()
+        }
+        return nil
     }
+
+    // MARK: Snapshots and storage faults
+
+    /// A server installed a leader's snapshot: its log up to the snapshot is now the
+    /// committed log there, and its state machine stands at the snapshot's index.
+    public mutating func installed(_ node: NodeID, _ snapshot: Snapshot) -> CheckFailure? {
+        let slot = node.rawValue - 1
+        if let failure = checkSnapshot(snapshot, on: node) { return failure }
+        let count = Int(snapshot.lastIndex.rawValue)
+        if memory[slot].count < count || memory[slot][count - 1] != committedChain[count - 1] {
+            memory[slot] = Array(committedChain[..<count])
+            terms[slot] = Array(committedEntryTerms[..<count])
+        }
+        appliedIndexOf[slot] = snapshot.lastIndex
+        commitIndexOf[slot] = max(commitIndexOf[slot], snapshot.lastIndex)
+        return nil
+    }
+
+    /// A snapshot reached a server's disk; when the disk's log did not match it, the
+    /// log was dropped and the disk holds the committed log up to the snapshot.
+    public mutating func diskSnapshot(_ node: NodeID, _ snapshot: Snapshot, discardedLog: Bool) -> CheckFailure? {
+        let slot = node.rawValue - 1
+        if let failure = checkSnapshot(snapshot, on: node) { return failure }
+        guard discardedLog else { return nil }
+        let count = Int(snapshot.lastIndex.rawValue)
+        disk[slot] = Array(committedChain[..<count])
+        diskTerms[slot] = Array(committedEntryTerms[..<count])
+        return nil
+    }
+
+    /// A snapshot stands for committed entries only, and for the right ones.
+    func checkSnapshot(_ snapshot: Snapshot, on node: NodeID) -> CheckFailure? {
+        let count = Int(snapshot.lastIndex.rawValue)
+        guard count <= committedChain.count, count > 0 else {
+            return count == 0
+                ? nil
+                : CheckFailure(
+                    invariant: "state-machine-safety",
+                    detail: "\(node) holds \(snapshot), past the committed log (\(committedChain.count))")
+        }
+        if committedEntryTerms[count - 1] != snapshot.lastTerm.rawValue {
+            return CheckFailure(
+                invariant: "state-machine-safety",
+                detail:
+                    "\(node) holds \(snapshot), but the committed entry there has term \(committedEntryTerms[count - 1])"
+            )
+        }
+        return nil
+    }
+
+    /// A storage fault struck `node`'s disk (a flipped bit, a refused start): from now
+    /// on it counts as holding every committed entry, since the protocol answers for the
+    /// loss (see `impaired`). Recovery's verdict reaches the mirror at restart.
+    public mutating func diskDamaged(_ node: NodeID) {
+        impaired[node.rawValue - 1] = true
+    }
+
+    /// Whether `node` may vote (false while it catches up after damage or is refused).
+    public mutating func setVoting(_ node: NodeID, _ voting: Bool) {
+        nonVoting[node.rawValue - 1] = !voting
+    }
+
+    public func mayVote(_ node: NodeID) -> Bool { !nonVoting[node.rawValue - 1] }
 
     // MARK: Roles and commitment
 
@@ -175,6 +258,7 @@ public struct InvariantChecker: Sendable {
                 committedChain.append(memory[slot][i])
                 let entry = entryAt(LogIndex(UInt64(i + 1)))!
                 committedEntries.append(EntryDigest.of(entry))
+                committedEntryTerms.append(entry.term.rawValue)
                 commitTerms.append(term.rawValue)
                 if entry.kind == .command { committedCommands += 1 }
             }
@@ -231,7 +315,10 @@ public struct InvariantChecker: Sendable {
         let top = committedChain.count
         guard top > 0 else { return nil }
         var holders = 0
-        for chain in disk where chain.count >= top && chain[top - 1] == committedChain[top - 1] { holders += 1 }
+        for (slot, chain) in disk.enumerated()
+        where impaired[slot] || (chain.count >= top && chain[top - 1] == committedChain[top - 1]) {
+            holders += 1
+        }
         if holders < majority {
             return CheckFailure(
                 invariant: "durability",
@@ -246,10 +333,11 @@ public struct InvariantChecker: Sendable {
     /// the moment of the unsafe commit instead of when the entry is finally lost.
     func checkFutureLeaders() -> CheckFailure? {
         let top = committedChain.count
-        for (slot, chain) in memory.enumerated() where chain.count < top || chain[top - 1] != committedChain[top - 1] {
+        for (slot, chain) in memory.enumerated()
+        where !nonVoting[slot] && (chain.count < top || chain[top - 1] != committedChain[top - 1]) {
             let mine = (terms[slot].last ?? 0, terms[slot].count)
             var voters = 0
-            for other in terms.indices {
+            for other in terms.indices where !nonVoting[other] {
                 let theirs = (terms[other].last ?? 0, terms[other].count)
                 if mine.0 > theirs.0 || (mine.0 == theirs.0 && mine.1 >= theirs.1) { voters += 1 }
             }
@@ -267,6 +355,10 @@ public struct InvariantChecker: Sendable {
     /// A crashed server's log is what its disk kept; it is what the server would
     /// campaign with after a restart.
     public mutating func crashed(_ node: NodeID) {
-        restarted(node)
+        let slot = node.rawValue - 1
+        memory[slot] = disk[slot]
+        terms[slot] = diskTerms[slot]
+        commitIndexOf[slot] = .zero
+        appliedIndexOf[slot] = .zero
     }
 }

@@ -11,6 +11,8 @@ struct FollowerProgress: Sendable {
     /// The snapshot being sent instead of compacted entries, and the bytes acknowledged.
     var snapshotIndex: LogIndex?
     var snapshotAcked = 0
+    /// The heartbeat round of the answer that last raised `matchIndex`.
+    var matchRound: UInt64 = 0
 }
 
 /// What only a leader keeps.
@@ -161,7 +163,10 @@ extension RaftNode {
         defer { sendTimeoutNowIfReady(slot: slot) }
         var progress = leaderState!.progress[slot]
         if response.success {
-            if response.matchIndex > progress.matchIndex { progress.matchIndex = response.matchIndex }
+            if response.matchIndex > progress.matchIndex {
+                progress.matchIndex = response.matchIndex
+                progress.matchRound = response.round
+            }
             if progress.nextIndex <= progress.matchIndex { progress.nextIndex = progress.matchIndex.advanced(by: 1) }
             let wasProbing = progress.isProbing
             progress.isProbing = false
@@ -170,8 +175,16 @@ extension RaftNode {
             if wasProbing, progress.nextIndex <= log.lastIndex { sendAppend(slot: slot) }
             return
         }
-        // A rejection at or below what the follower already acknowledged is stale.
-        if response.rejectedIndex <= progress.matchIndex && progress.matchIndex > .zero { return }
+        // A rejection at or below what the follower already acknowledged is stale, unless
+        // it answers a later round and says the follower's log is now shorter than what
+        // it acknowledged: its disk lost entries (it restarted after damage), and waiting
+        // for the old match would stall it for good.
+        if response.rejectedIndex <= progress.matchIndex && progress.matchIndex > .zero {
+            guard response.round > progress.matchRound, response.conflictTerm == nil,
+                response.conflictIndex > .zero, response.conflictIndex <= progress.matchIndex
+            else { return }
+            progress.matchIndex = response.conflictIndex.advanced(by: -1)
+        }
         var next = response.conflictIndex
         if let conflictTerm = response.conflictTerm, let last = log.lastIndex(of: conflictTerm) {
             next = last.advanced(by: 1)

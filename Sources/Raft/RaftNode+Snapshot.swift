@@ -76,7 +76,10 @@ extension RaftNode {
         }
         var progress = leaderState!.progress[slot]
         if response.done {
-            progress.matchIndex = max(progress.matchIndex, response.lastIndex)
+            if response.lastIndex > progress.matchIndex {
+                progress.matchIndex = response.lastIndex
+                progress.matchRound = response.round
+            }
             progress.nextIndex = max(progress.nextIndex, progress.matchIndex.advanced(by: 1))
             progress.snapshotIndex = nil
             progress.isProbing = false

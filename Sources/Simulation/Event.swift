@@ -19,6 +19,9 @@ struct Event: Comparable, Sendable {
         case crashFault
         case diskFault
         case transferFault
+        case bitFlip
+        case powerFailure
+        case compact(slot: Int, incarnation: Int)
         case kvNext(client: Int)
         case kvAttempt(client: Int, operation: Int)
         case kvAttemptTimeout(client: Int, operation: Int, attempt: Int)

@@ -27,8 +27,20 @@ struct FaultPlan: Sendable, CustomStringConvertible {
     var clientIdleShare = 0.0
     /// Chance that a crash keeps a prefix of the unsynced writes rather than none.
     var crashKeepsSomeUnsynced = 0.5
+    /// Chance that the last record a crash keeps is torn.
+    var tornWriteRate = 0.0
+    /// Mean time between bit flips in synced data, on the servers in `flipServers` (a
+    /// minority, so the cluster can repair them); nil: none.
+    var bitFlipEvery: TimeSpan?
+    var flipServers: [Int] = []
+    /// Servers whose disks lie about syncs, and how many synced records a crash may drop.
+    var lyingDisks: [Int] = []
+    var lieDrop = 0
+    /// Mean time between power failures that crash every server at once; nil: none.
+    var powerFailureEvery: TimeSpan?
 
-    init(profile: FaultProfile, random: inout SeededGenerator) {
+    init(profile: FaultProfile, nodes: Int, random: inout SeededGenerator) {
+        let minority = (nodes - 1) / 2
         switch profile {
         case .none:
             break
@@ -42,6 +54,23 @@ struct FaultPlan: Sendable, CustomStringConvertible {
             maxDowntime = random.span(.milliseconds(50), .seconds(2))
             slowDiskEvery = random.span(.milliseconds(500), .seconds(3))
             crashPointRate = Double(random.next(upperBound: 20 as UInt64)) / 1_000
+        case .disk:
+            crashEvery = random.span(.milliseconds(200), .seconds(2))
+            maxDowntime = random.span(.milliseconds(50), .seconds(1))
+            crashPointRate = Double(random.next(upperBound: 30 as UInt64)) / 1_000
+            slowDiskEvery = random.span(.milliseconds(500), .seconds(3))
+            tornWriteRate = 0.5
+            if minority > 0 {
+                bitFlipEvery = random.span(.milliseconds(100), .seconds(1))
+                flipServers = Self.pick(1 + Int(random.next(upperBound: UInt64(minority))), of: nodes, &random)
+            }
+        case .diskMajority:
+            crashEvery = random.span(.milliseconds(100), .milliseconds(600))
+            maxDowntime = random.span(.milliseconds(20), .milliseconds(300))
+            tornWriteRate = 0.5
+            lyingDisks = Self.pick(nodes / 2 + 1, of: nodes, &random)
+            lieDrop = 1 + Int(random.next(upperBound: 16 as UInt64))
+            powerFailureEvery = random.span(.milliseconds(300), .milliseconds(1_500))
         case .swarm:
             if random.chance(0.7) { networkEvery = random.span(.milliseconds(20), .seconds(2)) }
             if random.chance(0.5) { lossRate = Double(random.next(upperBound: 100 as UInt64)) / 1_000 }
@@ -55,11 +84,23 @@ struct FaultPlan: Sendable, CustomStringConvertible {
             if random.chance(0.4) { slowDiskEvery = random.span(.milliseconds(200), .seconds(3)) }
             if random.chance(0.3) { transferEvery = random.span(.milliseconds(200), .seconds(2)) }
             crashKeepsSomeUnsynced = Double(random.next(upperBound: 101 as UInt64)) / 100
+            if random.chance(0.5) { tornWriteRate = Double(random.next(upperBound: 101 as UInt64)) / 100 }
+            if minority > 0, random.chance(0.3) {
+                bitFlipEvery = random.span(.milliseconds(100), .seconds(2))
+                flipServers = Self.pick(1 + Int(random.next(upperBound: UInt64(minority))), of: nodes, &random)
+            }
             if random.chance(0.7) { clientIdleShare = Double(random.next(upperBound: 90 as UInt64)) / 100 }
             if networkEvery == nil && crashEvery == nil && lossRate == 0 && slowDiskEvery == nil {
                 networkEvery = .milliseconds(500)
             }
         }
+    }
+
+    /// `count` distinct server slots, in increasing order.
+    static func pick(_ count: Int, of nodes: Int, _ random: inout SeededGenerator) -> [Int] {
+        var slots = Array(0..<nodes)
+        slots.shuffle(using: &random)
+        return Array(slots.prefix(count)).sorted()
     }
 
     var description: String {
@@ -73,6 +114,14 @@ struct FaultPlan: Sendable, CustomStringConvertible {
         if crashPointRate > 0 { parts.append("crash after unsynced sends \(crashPointRate)") }
         if let slowDiskEvery { parts.append("slow disks every ~\(slowDiskEvery)") }
         if let transferEvery { parts.append("leadership transfers every ~\(transferEvery)") }
+        if tornWriteRate > 0 { parts.append("torn last records \(tornWriteRate)") }
+        if let bitFlipEvery {
+            parts.append("bit flips every ~\(bitFlipEvery) on servers \(flipServers.map { $0 + 1 })")
+        }
+        if let powerFailureEvery { parts.append("power failures every ~\(powerFailureEvery)") }
+        if !lyingDisks.isEmpty {
+            parts.append("lying disks on servers \(lyingDisks.map { $0 + 1 }) (drop up to \(lieDrop))")
+        }
         return parts.isEmpty ? "no faults" : parts.joined(separator: ", ")
     }
 }

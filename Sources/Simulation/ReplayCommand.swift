@@ -17,7 +17,8 @@ extension SimulationOptions {
         guard workload.map({ expressible.workload! == $0 }) ?? true else { return nil }
         guard expressible.livenessBound == livenessBound, expressible.maxClockDriftPPM == maxClockDriftPPM,
             expressible.raft == raft, expressible.measureFrom == measureFrom,
-            expressible.availabilityBound == availabilityBound
+            expressible.availabilityBound == availabilityBound, expressible.compactEvery == compactEvery,
+            expressible.snapshotChunkSize == snapshotChunkSize
         else { return nil }
         var words = [
             "swift run -c release synod sim", "--nodes \(nodes)", "--seed \(seed)", "--faults \(faults.rawValue)",

@@ -1,5 +1,6 @@
 import Checker
 import Raft
+import Storage
 import SynodCore
 
 /// The fault API, usable as a story in tests (`partition([1, 2], [3, 4, 5])`) and
@@ -53,7 +54,8 @@ extension Simulation {
         partition([id], members.filter { $0 != id })
     }
 
-    /// Stops a server. Its disk keeps what was synced and perhaps a prefix of the rest.
+    /// Stops a server. Its disk keeps what was synced and perhaps a prefix of the rest,
+    /// the last record of which may be torn; a lying disk loses synced records too.
     public mutating func crash(_ id: NodeID) {
         let slot = id.rawValue - 1
         guard isUp[slot] else { return }
@@ -61,35 +63,131 @@ extension Simulation {
         isUp[slot] = false
         incarnations[slot] += 1
         scheduledWakes[slot] = .distantFuture
-        let pending = disks[slot].pending.count
+        let pending = disks[slot].unsynced.count
         let survivors =
             pending > 0 && diskRandom.chance(plan.crashKeepsSomeUnsynced)
             ? Int(diskRandom.next(upperBound: UInt64(pending + 1))) : 0
-        let kept = disks[slot].crash(keeping: survivors)
+        let tear: RecordDamage? =
+            survivors > 0 && diskRandom.chance(plan.tornWriteRate)
+            ? (diskRandom.chance(0.5) ? .incomplete : .zeroFilled) : nil
+        let lieDrop = disks[slot].lies ? Int(diskRandom.next(upperBound: UInt64(plan.lieDrop + 1))) : 0
+        var changes = disks[slot].crash(keeping: survivors, tear: tear, liesDrop: lieDrop)
         report.faults += 1
-        if trace != nil { emit("\(id) crash (kept \(survivors) of \(pending) unsynced writes)") }
-        for write in kept {
-            if let failure = checker.diskChanged(id, truncateFrom: write.truncateFrom, entries: write.entries) {
-                fail(.safety, failure)
-            }
+        if trace != nil {
+            let torn = tear.map { ", last record \($0)" } ?? ""
+            let lost = lieDrop > 0 ? ", lying disk dropped up to \(lieDrop) synced records" : ""
+            emit("\(id) crash (kept \(survivors) of \(pending) unsynced operations\(torn)\(lost))")
         }
+        // A torn record is unreadable from now on: the checker's copy drops it at once.
+        if tear != nil, let last = disks[slot].records.last, last.damage != nil {
+            changes.append(.truncated(from: last.entry.index))
+        }
+        if let failure = mirror(changes, of: id) { fail(.safety, failure) }
         checker.crashed(id)
         resetKV(slot: slot)
     }
 
-    /// Starts a crashed server again from what its disk holds.
+    /// Starts a crashed server again from what its disk holds, by the storage recovery
+    /// rule: a damaged tail is cut (and, when it may have held acknowledged entries, the
+    /// server rejoins as a non-voter until it catches up); corruption anywhere else
+    /// refuses the start, and the server stays down.
     public mutating func restart(_ id: NodeID) {
         let slot = id.rawValue - 1
-        guard !isUp[slot] else { return }
-        let disk = disks[slot]
+        guard !isUp[slot], !refused[slot] else { return }
+        let recovered: RecoveredState
+        do {
+            recovered = try disks[slot].recover(file: "\(id)")
+        } catch {
+            refused[slot] = true
+            report.refusedStarts += 1
+            if trace != nil { emit("\(id) refuses to start: \(error)") }
+            checker.setVoting(id, false)
+            checker.diskDamaged(id)
+            return
+        }
+        disks[slot].cut(to: recovered)
+        if let failure = checker.diskChanged(id, truncateFrom: recovered.lastIndex.advanced(by: 1), entries: []) {
+            fail(.safety, failure)
+        }
         isUp[slot] = true
+        let base = recovered.baseIndex
+        let catchUp = recovered.damage.map { CatchUp(possibleEnd: $0.possibleEnd, term: recovered.hardState.term) }
         servers[slot] = RaftNode(
-            id: id, members: members, configuration: options.raft, hardState: disk.hardState,
-            log: RaftLog(entries: disk.log), now: clocks[slot].local(now),
+            id: id, members: members, configuration: raftConfiguration, hardState: recovered.hardState,
+            snapshot: recovered.snapshot,
+            log: RaftLog(baseIndex: base, baseTerm: recovered.snapshot?.lastTerm ?? .zero, entries: recovered.entries),
+            catchUp: catchUp, now: clocks[slot].local(now),
             random: SeededGenerator(seed: seed, stream: UInt64(100 + slot) + UInt64(incarnations[slot]) << 16))
-        checker.restarted(id)
-        if trace != nil { emit("\(id) restart \(disk.hardState) log=\(disk.log.count)") }
+        compactedThrough[slot] = base
+        if let snapshot = recovered.snapshot, options.workload != nil { restoreKV(slot: slot, from: snapshot) }
+        if Self.catchingUp(&servers[slot]!) {
+            report.damagedRestarts += 1
+            checker.setVoting(id, false)
+        }
+        if let failure = checker.restarted(id, from: base) { fail(.safety, failure) }
+        if trace != nil {
+            var line = "\(id) restart \(recovered.hardState) log=\(base)+\(recovered.entries.count)"
+            for note in recovered.notes { line += "; \(note)" }
+            if let damage = recovered.damage { line += "; damage: \(damage); rejoins without a vote" }
+            emit(line)
+        }
         step(slot) { node, now, out in node.tick(at: now, into: &out) }
+    }
+
+    /// A story's storage fault: a bit flips in `id`'s synced log record at `position`
+    /// (counted from the oldest record kept after the snapshot; nil: the newest).
+    public mutating func flipBit(on id: NodeID, record position: Int? = nil) {
+        let slot = id.rawValue - 1
+        guard let newest = disks[slot].records.indices.last else { return }
+        disks[slot].flipBit(at: position ?? newest, inHardState: false)
+        checker.diskDamaged(id)
+        report.faults += 1
+        if trace != nil { emit("\(id) disk: bit flip in record \((position ?? newest) + 1)") }
+    }
+
+    /// Whether `id`'s storage recovery refused to start it (it stays down).
+    public func refusedToStart(_ id: NodeID) -> Bool { refused[id.rawValue - 1] }
+
+    /// Whether the checker lets `id` vote (false while it catches up after damage).
+    public func mayVote(_ id: NodeID) -> Bool { checker.mayVote(id) }
+
+    /// Every server loses power at once and comes back a little later: what a lying
+    /// disk dropped is gone from all of them together.
+    mutating func injectPowerFailure() {
+        guard faultWindowOpen, let every = plan.powerFailureEvery else { return }
+        if trace != nil { emit("power failure") }
+        for id in members where isUp[id.rawValue - 1] {
+            crash(id)
+            let downtime = faultRandom.span(.milliseconds(1), .milliseconds(100))
+            if now + downtime < options.healTime { schedule(at: now + downtime, .restart(slot: id.rawValue - 1)) }
+        }
+        schedule(at: now + faultRandom.span(every / 4, every * 2), .powerFailure)
+    }
+
+    /// A bit flips in synced data on one of the servers the plan allows (a minority):
+    /// mostly in the newest record, sometimes in an older one or in the hard state.
+    mutating func injectBitFlip() {
+        guard faultWindowOpen, let every = plan.bitFlipEvery, !plan.flipServers.isEmpty else { return }
+        let slot = plan.flipServers[Int(faultRandom.next(upperBound: UInt64(plan.flipServers.count)))]
+        let id = members[slot]
+        let count = disks[slot].records.count
+        let inHardState = faultRandom.chance(0.05)
+        if count > 0 || inHardState {
+            let position =
+                inHardState ? 0 : faultRandom.chance(0.6) ? count - 1 : Int(faultRandom.next(upperBound: UInt64(count)))
+            disks[slot].flipBit(at: position, inHardState: inHardState)
+            report.faults += 1
+            // Damage matters once the server restarts and reads its disk: often soon.
+            if isUp[slot], faultRandom.chance(0.5) {
+                crash(id)
+                schedule(at: now + faultRandom.span(.microseconds(100), .milliseconds(50)), .restart(slot: slot))
+            }
+            if trace != nil {
+                emit("\(id) disk: bit flip in \(inHardState ? "the hard state" : "record \(position + 1) of \(count)")")
+            }
+            checker.diskDamaged(id)
+        }
+        schedule(at: now + faultRandom.span(every / 4, every * 2), .bitFlip)
     }
 
     /// Every link up, no loss, no slow disk, every crashed server restarted.

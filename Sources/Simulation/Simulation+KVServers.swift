@@ -52,6 +52,18 @@ extension Simulation {
         readsWaiting[slot] = kept
     }
 
+    /// The core handed over a snapshot (from the leader, or the disk at restart): the
+    /// store becomes its image; promises for entries it covers will not be kept here.
+    mutating func restoreKV(slot: Int, from snapshot: Snapshot) {
+        do {
+            stores[slot] = try KVStore(snapshot: snapshot.data)
+        } catch {
+            return fail(.safety, "state-machine-safety", "\(members[slot]) cannot restore \(snapshot): \(error)")
+        }
+        awaiting[slot] = awaiting[slot].filter { $0.key > snapshot.lastIndex }
+        serveWaitingReads(slot: slot)
+    }
+
     /// A server lost its memory: its store, promises and reads start over.
     mutating func resetKV(slot: Int) {
         guard options.workload != nil else { return }

@@ -35,6 +35,11 @@ public struct Simulation {
     /// The global instant of each server's wake-up event that counts; others are stale.
     var scheduledWakes: [Instant]
     var disks: [SimulatedDisk]
+    /// Servers whose disk recovery refused to start (corruption): down for good.
+    var refused: [Bool]
+    /// Where each server's log was last compacted, and whether a compaction is queued.
+    var compactedThrough: [LogIndex]
+    var compactionDue: [Bool]
     var clocks: [SimulatedClock]
     var network: SimulatedNetwork
     var checker: InvariantChecker
@@ -88,7 +93,7 @@ public struct Simulation {
         faultRandom = SeededGenerator(seed: seed, stream: 3)
         diskRandom = SeededGenerator(seed: seed, stream: 4)
         clientRandom = SeededGenerator(seed: seed, stream: 5)
-        plan = FaultPlan(profile: options.faults, random: &setup)
+        plan = FaultPlan(profile: options.faults, nodes: options.nodes, random: &setup)
         network = SimulatedNetwork(size: options.nodes, random: &setup)
         network.lossRate = plan.lossRate
         network.duplicateRate = plan.duplicateRate
@@ -98,6 +103,10 @@ public struct Simulation {
             SimulatedClock(driftPPM: Int(Int64(setup.next(upperBound: UInt64(2 * drift + 1))) - drift))
         }
         disks = Array(repeating: SimulatedDisk(), count: options.nodes)
+        for slot in plan.lyingDisks { disks[slot].lies = true }
+        refused = Array(repeating: false, count: options.nodes)
+        compactedThrough = Array(repeating: .zero, count: options.nodes)
+        compactionDue = Array(repeating: false, count: options.nodes)
         servers = Array(repeating: nil, count: options.nodes)
         isUp = Array(repeating: true, count: options.nodes)
         incarnations = Array(repeating: 0, count: options.nodes)
@@ -105,7 +114,7 @@ public struct Simulation {
         checker = InvariantChecker(members: members)
         for slot in servers.indices {
             servers[slot] = RaftNode(
-                id: members[slot], members: members, configuration: options.raft, now: clocks[slot].local(.zero),
+                id: members[slot], members: members, configuration: raftConfiguration, now: clocks[slot].local(.zero),
                 random: SeededGenerator(seed: seed, stream: UInt64(100 + slot)))
         }
         for slot in servers.indices { step(slot) { node, now, out in node.tick(at: now, into: &out) } }
@@ -122,6 +131,10 @@ public struct Simulation {
         if let every = plan.networkEvery { schedule(at: .zero + faultRandom.span(.zero, every * 2), .networkFault) }
         if let every = plan.crashEvery { schedule(at: .zero + faultRandom.span(.zero, every * 2), .crashFault) }
         if let every = plan.slowDiskEvery { schedule(at: .zero + faultRandom.span(.zero, every * 2), .diskFault) }
+        if let every = plan.powerFailureEvery {
+            schedule(at: .zero + faultRandom.span(.zero, every * 2), .powerFailure)
+        }
+        if let every = plan.bitFlipEvery { schedule(at: .zero + faultRandom.span(.zero, every * 2), .bitFlip) }
         if let every = plan.transferEvery { schedule(at: .zero + faultRandom.span(.zero, every * 2), .transferFault) }
         schedule(at: options.healTime, .heal)
         schedule(at: options.healTime + options.livenessBound, .livenessDeadline)
@@ -215,6 +228,12 @@ public struct Simulation {
             injectDiskFault()
         case .transferFault:
             injectTransfer()
+        case .bitFlip:
+            injectBitFlip()
+        case .powerFailure:
+            injectPowerFailure()
+        case .compact(let slot, let incarnation):
+            if incarnations[slot] == incarnation { compact(slot: slot) } else { compactionDue[slot] = false }
         case .kvNext(let client):
             kvNext(client: client)
         case .kvAttempt(let client, let operation):
@@ -272,14 +291,27 @@ public struct Simulation {
 
     static func log(of node: inout RaftNode) -> RaftLog { node.log }
 
+    static func catchingUp(_ node: inout RaftNode) -> Bool { node.catchUp != nil }
+
     mutating func carryOut(slot: Int, before: Observed, after: Observed) {
         let id = members[slot]
+        if let restored = output.restored {
+            if let failure = checker.installed(id, restored) { return fail(.safety, failure) }
+            compactedThrough[slot] = restored.lastIndex
+            if options.workload != nil { restoreKV(slot: slot, from: restored) }
+        }
         for write in output.writes {
             if let failure = checker.logChanged(id, truncateFrom: write.truncateFrom, entries: write.entries) {
                 return fail(.safety, failure)
             }
-            disks[slot].pending.append(write)
+            disks[slot].currentWrite = write.id
+            // The simulated disk never refuses an operation; faults strike at crashes.
+            try? disks[slot].perform(write, commitHint: after.commit)
             if disks[slot].busyUntil <= now { startSync(slot: slot) }
+        }
+        if !checker.mayVote(id), Self.catchingUp(&servers[slot]!) == false {
+            checker.setVoting(id, true)
+            if trace != nil { emit("\(id) caught up: votes again") }
         }
         if after.role != before.role || after.term != before.term {
             if after.role == .candidate { report.elections += 1 }
@@ -306,6 +338,12 @@ public struct Simulation {
             if after.role == .leader { requestsCommitted(output.committed) }
             while commitTimes.count < Int(checker.commitIndex.rawValue) { commitTimes.append(now) }
             if options.workload != nil { applyKV(slot: slot, output.committed) }
+            if options.compactEvery > 0, !compactionDue[slot],
+                output.committed.last!.index.rawValue >= compactedThrough[slot].rawValue + UInt64(options.compactEvery)
+            {
+                compactionDue[slot] = true
+                schedule(at: now, .compact(slot: slot, incarnation: incarnations[slot]))
+            }
             if healed && !livenessMet {
                 for entry in output.committed where entry.kind == .command {
                     if Self.requestID(entry.data) >= firstRequestAfterHeal {
@@ -320,13 +358,14 @@ public struct Simulation {
         }
         // A crash point: the server dies while sending, so only some of its messages leave.
         let crashes =
-            plan.crashPointRate > 0 && !output.messages.isEmpty && !disks[slot].pending.isEmpty && faultWindowOpen
+            plan.crashPointRate > 0 && !output.messages.isEmpty && disks[slot].hasUnsynced && faultWindowOpen
             && faultRandom.chance(plan.crashPointRate)
         let sent =
             crashes ? Int(faultRandom.next(upperBound: UInt64(output.messages.count + 1))) : output.messages.count
         for envelope in output.messages.prefix(sent) {
             if let failure = PromiseCheck.check(
-                envelope, durableHardState: disks[slot].hardState, durableLogLength: disks[slot].log.count)
+                envelope, durableHardState: disks[slot].hardState,
+                durableLogLength: Int(disks[slot].lastIndex.rawValue))
             {
                 return fail(.safety, failure)
             }
@@ -344,24 +383,56 @@ public struct Simulation {
 
     /// Starts one sync covering every write issued so far (group commit).
     mutating func startSync(slot: Int) {
-        guard let last = disks[slot].pending.last else { return }
+        guard let last = disks[slot].lastUnsynced else { return }
         let latency =
             disks[slot].isSlow
             ? diskRandom.span(.milliseconds(2), .milliseconds(30))
             : diskRandom.span(.microseconds(50), .microseconds(400))
         disks[slot].busyUntil = now + latency
-        schedule(at: now + latency, .syncDone(slot: slot, incarnation: incarnations[slot], through: last.id))
+        schedule(at: now + latency, .syncDone(slot: slot, incarnation: incarnations[slot], through: last))
     }
 
     mutating func completeSync(slot: Int, through: PersistID) {
         let id = members[slot]
-        for write in disks[slot].sync(through: through) {
-            if let failure = checker.diskChanged(id, truncateFrom: write.truncateFrom, entries: write.entries) {
-                return fail(.safety, failure)
-            }
-        }
+        if let failure = mirror(disks[slot].sync(through: through), of: id) { return fail(.safety, failure) }
         step(slot) { node, now, out in node.synced(through: through, at: now, into: &out) }
         if report.violation == nil, disks[slot].busyUntil <= now { startSync(slot: slot) }
+    }
+
+    /// Tells the checker how a disk's durable log changed.
+    mutating func mirror(_ changes: [SimulatedDisk.DiskChange], of id: NodeID) -> CheckFailure? {
+        for change in changes {
+            let failure: CheckFailure?
+            switch change {
+            case .none: failure = nil
+            case .truncated(let from): failure = checker.diskChanged(id, truncateFrom: from, entries: [])
+            case .appended(let entries): failure = checker.diskChanged(id, truncateFrom: nil, entries: entries)
+            case .snapshot(let image, let discarded): failure = checker.diskSnapshot(id, image, discardedLog: discarded)
+            }
+            if let failure { return failure }
+        }
+        return nil
+    }
+
+    /// Log compaction on `slot`: the state machine's image at the applied index.
+    mutating func compact(slot: Int) {
+        compactionDue[slot] = false
+        guard isUp[slot] else { return }
+        let data = options.workload != nil ? stores[slot].snapshot() : []
+        let index = options.workload != nil ? stores[slot].appliedIndex : Self.applied(&servers[slot]!)
+        guard index > compactedThrough[slot] else { return }
+        compactedThrough[slot] = index
+        if trace != nil { emit("\(members[slot]) compacts its log through \(index)") }
+        step(slot) { node, now, out in node.compact(through: index, data: data, at: now, into: &out) }
+    }
+
+    static func applied(_ node: inout RaftNode) -> LogIndex { node.appliedIndex }
+
+    /// The servers' configuration: the options' own, with the simulator's snapshot chunk.
+    var raftConfiguration: RaftConfiguration {
+        var configuration = options.raft
+        if let chunk = options.snapshotChunkSize { configuration.snapshotChunkSize = chunk }
+        return configuration
     }
 
     // MARK: Network

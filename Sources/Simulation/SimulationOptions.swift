@@ -22,6 +22,12 @@ public struct SimulationOptions: Sendable {
     public var workload: KVWorkload?
     /// Largest clock-rate error of any node, in parts per million.
     public var maxClockDriftPPM: Int
+    /// Each server compacts its log (snapshot + Low-Water Mark) every this many applied
+    /// entries; 0 turns compaction off. Small, so that lagging servers often need a
+    /// snapshot (InstallSnapshot) rather than entries.
+    public var compactEvery = 64
+    /// Overrides the servers' snapshot chunk size: small, so snapshots travel in pieces.
+    public var snapshotChunkSize: Int? = 512
 
     public init(
         nodes: Int = 5,
@@ -53,6 +59,12 @@ public enum FaultProfile: String, Sendable, CaseIterable {
     case network
     /// Crashes and restarts that keep only synced writes; slow disks.
     case crash
+    /// Storage faults beside crashes: lost unsynced writes, torn last records, bit flips
+    /// in synced data on a minority of servers, slow disks.
+    case disk
+    /// Disks that lie about syncs on a majority of servers: a crash loses acknowledged
+    /// records silently. No protocol survives this; the checker must report it.
+    case diskMajority = "disk-majority"
     /// The seed picks which fault kinds are on and how often each strikes.
     case swarm
 }

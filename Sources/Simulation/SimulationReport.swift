@@ -27,6 +27,10 @@ public struct SimulationReport: Sendable {
     public var staleTimes: [TimeSpan] = []
     /// From the heal to the commit of the first proposal made after it.
     public var recoveryTime: TimeSpan?
+    /// Restarts refused by storage recovery (corruption), and restarts that cut away
+    /// possibly acknowledged entries (the server rejoined without a vote).
+    public var refusedStarts = 0
+    public var damagedRestarts = 0
     public var violation: Violation?
 
     public init(seed: UInt64) { self.seed = seed }

@@ -178,3 +178,24 @@ struct CatchUpTests {
         #expect(cluster[2].catchUp == nil)
     }
 }
+
+extension CatchUpTests {
+    @Test("the leader backs off for a follower whose disk lost acknowledged entries")
+    func leaderRelearnsAShorterLog() {
+        var cluster = clusterWithLeader()
+        for i in 0..<5 { cluster.propose([UInt8(i)], on: 1) }
+        cluster.settle()
+        #expect(cluster.disks[2]?.entries.count == 6)
+        // Node 2 restarts with its last acknowledged entry cut away by recovery.
+        cluster.crash(2)
+        cluster.chop(2, to: 5)
+        cluster.restart(2, catchUp: CatchUp(possibleEnd: LogIndex(6), term: cluster[2].term))
+        for _ in 0..<3 {
+            cluster.now = cluster.now + .milliseconds(10)
+            cluster.tick(1)
+            cluster.settle()
+        }
+        #expect(cluster[2].log.lastIndex == LogIndex(6), "the leader never re-sent the lost entry")
+        #expect(cluster[2].catchUp == nil)
+    }
+}

@@ -156,6 +156,11 @@ struct TestCluster {
         return out
     }
 
+    /// Storage damage: `id`'s disk keeps only its first `count` log entries.
+    mutating func chop(_ id: NodeID, to count: Int) {
+        disks[id]!.entries.removeSubrange(count...)
+    }
+
     /// Loses `id`'s unsynced writes and cuts it off until `restart`.
     mutating func crash(_ id: NodeID) {
         unsynced[id] = []

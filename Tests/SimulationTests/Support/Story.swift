@@ -10,12 +10,15 @@ let storySeeds: [UInt64] = Array(1...32)
 extension Simulation {
     /// A healthy cluster for a story: no random faults, and a run so long that the
     /// automatic heal (at 80% of it) never comes, so faults happen only where the test
-    /// puts them. Clients propose steadily throughout.
+    /// puts them. Clients propose steadily throughout. Logs are not compacted unless
+    /// `compactEvery` says so, so that a story can read any server's whole log.
     static func story(
-        seed: UInt64, nodes: Int = 5, proposalsPerSecond: Int = 100, raft: RaftConfiguration = RaftConfiguration()
+        seed: UInt64, nodes: Int = 5, proposalsPerSecond: Int = 100, raft: RaftConfiguration = RaftConfiguration(),
+        compactEvery: Int = 0
     ) -> Simulation {
-        let options = SimulationOptions(
+        var options = SimulationOptions(
             nodes: nodes, duration: .seconds(3_600), faults: .none, proposalsPerSecond: proposalsPerSecond, raft: raft)
+        options.compactEvery = compactEvery
         return Simulation(options: options, seed: seed)
     }
 
