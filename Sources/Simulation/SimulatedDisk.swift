@@ -33,6 +33,10 @@ struct SimulatedDisk: LogStorage, Sendable {
     var snapshot: Snapshot?
     /// The log after the snapshot.
     var records: [Record] = []
+    /// Durable note that the server must catch up before it votes: written before
+    /// recovery cuts an ambiguous tail, removed once the server has caught up, so a
+    /// second crash meanwhile cannot make it forget (as the real log's `catchup` file).
+    var catchUpMarker: TailDamage?
 
     /// Operations not yet synced, each tagged with the Raft write it came from.
     var unsynced: [(id: PersistID, operation: Operation)] = []
@@ -158,6 +162,7 @@ struct SimulatedDisk: LogStorage, Sendable {
     func recover(file: String) throws(StorageError) -> RecoveredState {
         if hardStateDamaged { throw .corrupt(file: "\(file)/hardstate", offset: 0, reason: "checksum mismatch") }
         var state = RecoveredState(hardState: hardState, commitHint: commitHint, snapshot: snapshot)
+        state.damage = catchUpMarker
         guard let bad = records.firstIndex(where: { $0.damage != nil }) else {
             state.entries = records.map(\.entry)
             return state
@@ -174,28 +179,19 @@ struct SimulatedDisk: LogStorage, Sendable {
         case .tornTail:
             state.notes.append("cut a torn record at offset \(offset)")
         case .ambiguousTail:
+            let possibleEnd = max(records[records.count - 1].entry.index, catchUpMarker?.possibleEnd ?? .zero)
             state.damage = TailDamage(
-                file: "\(file)/segment-\(bad / Self.segmentRecords)", offset: offset,
-                possibleEnd: records[records.count - 1].entry.index, reason: "checksum mismatch in the last record")
+                file: "\(file)/segment-\(bad / Self.segmentRecords)", offset: offset, possibleEnd: possibleEnd,
+                reason: "checksum mismatch in the last record")
         }
         state.entries = records[..<bad].map(\.entry)
         return state
     }
 
-    /// Recovery's cut made durable: the damaged tail is gone from the disk too.
+    /// Recovery's verdict made durable: the catch-up marker first, then the cut.
     mutating func cut(to recovered: RecoveredState) {
+        if let damage = recovered.damage { catchUpMarker = damage }
         let keep = recovered.entries.count
         if keep < records.count { records.removeSubrange(keep...) }
-    }
-}
-
-extension LogStorage {
-    /// Performs a Raft write: hard state, truncation, snapshot, then entries, in the
-    /// order `RaftWrite` defines. Durable only after the next `sync()`.
-    mutating func perform(_ write: RaftWrite, commitHint: LogIndex) throws(StorageError) {
-        if let state = write.hardState { try saveHardState(state, commitHint: commitHint) }
-        if let index = write.truncateFrom { try truncate(from: index) }
-        if let snapshot = write.snapshot { try saveSnapshot(snapshot) }
-        if !write.entries.isEmpty { try append(write.entries) }
     }
 }

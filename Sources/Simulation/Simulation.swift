@@ -306,11 +306,14 @@ public struct Simulation {
             }
             disks[slot].currentWrite = write.id
             // The simulated disk never refuses an operation; faults strike at crashes.
-            try? disks[slot].perform(write, commitHint: after.commit)
+            try? disks[slot].perform(
+                hardState: write.hardState, commitHint: after.commit, truncateFrom: write.truncateFrom,
+                snapshot: write.snapshot, entries: write.entries)
             if disks[slot].busyUntil <= now { startSync(slot: slot) }
         }
         if !checker.mayVote(id), Self.catchingUp(&servers[slot]!) == false {
             checker.setVoting(id, true)
+            disks[slot].catchUpMarker = nil
             if trace != nil { emit("\(id) caught up: votes again") }
         }
         if after.role != before.role || after.term != before.term {

@@ -33,3 +33,18 @@ public protocol LogStorage {
     /// Returns once every operation made so far is durable.
     mutating func sync() throws(StorageError)
 }
+
+extension LogStorage {
+    /// Performs one replica write in the order a Raft write defines: hard state, the
+    /// truncation of a conflicting suffix, a snapshot (which moves the Low-Water Mark),
+    /// then the new entries. Durable only after the next `sync()`.
+    public mutating func perform(
+        hardState: HardState?, commitHint: LogIndex, truncateFrom: LogIndex?, snapshot: Snapshot?,
+        entries: [LogEntry]
+    ) throws(StorageError) {
+        if let hardState { try saveHardState(hardState, commitHint: commitHint) }
+        if let truncateFrom { try truncate(from: truncateFrom) }
+        if let snapshot { try saveSnapshot(snapshot) }
+        if !entries.isEmpty { try append(entries) }
+    }
+}

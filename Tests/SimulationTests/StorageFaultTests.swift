@@ -51,6 +51,32 @@ import Testing
         cluster.expectNoViolation()
     }
 
+    /// The catch-up state must survive a second crash: otherwise the restarted server
+    /// votes at once, and with the old leader gone it helps elect a leader that lacks
+    /// entries committed before.
+    @Test(arguments: storySeeds.prefix(8))
+    func aServerThatCrashesAgainWhileCatchingUpStillCatchesUp(seed: UInt64) throws {
+        var cluster = Simulation.story(seed: seed, nodes: 3)
+        cluster.run(within: .seconds(1)) { $0.leader != nil }
+        let leader = try #require(cluster.leader)
+        let others = cluster.members.filter { $0 != leader }
+        let (a, b) = (others[0], others[1])
+        cluster.isolate(b)
+        cluster.run(for: .milliseconds(300))
+        cluster.isolate(a)
+        cluster.crash(a)
+        cluster.flipBit(on: a)
+        cluster.restart(a)
+        #expect(cluster.server(a)?.catchUp != nil, cluster.explain("\(a) ignored its damaged tail"))
+        cluster.crash(a)
+        cluster.restart(a)
+        #expect(cluster.server(a)?.catchUp != nil, cluster.explain("\(a) forgot it must catch up"))
+        cluster.crash(leader)
+        cluster.reconnect(a, b)
+        cluster.run(for: .seconds(2))
+        cluster.expectNoViolation()
+    }
+
     @Test(arguments: storySeeds.prefix(8))
     func aBitFlipInAnOlderRecordRefusesTheStartAndTheOthersGoOn(seed: UInt64) throws {
         var cluster = Simulation.story(seed: seed, nodes: 3)
