@@ -11,21 +11,53 @@ public enum KVCommand: Hashable, Sendable {
     case delete(key: String)
     /// Compare-and-swap: writes `to` if the current value equals `from`.
     case cas(key: String, from: String?, to: String?)
-    /// Appends `suffix` to the current value, an absent key counting as empty.
+    /// Appends `suffix` to the current value, an absent key counting as empty; answers
+    /// the new value's length in UTF-8 bytes (`.integer`), as Redis's APPEND does.
     case append(key: String, suffix: String)
     /// Registers a client session; its id is the index of this entry.
     case openSession
+    /// Adds `amount` to the key's value read as a decimal `Int64`, an absent key counting
+    /// as 0, and answers the sum (`.integer`). A value that is not the canonical decimal
+    /// form of an `Int64` (`"7"`, `"-12"`; not `"+7"`, `"07"`, `" 7"`), or a sum that
+    /// overflows, is refused (`.failed`) and nothing changes.
+    case increment(key: String, by: Int64)
+    /// Conditional put (SET NX / SET XX): writes `value` only if the key is present
+    /// (`exists: true`) or only if it is absent (`exists: false`); answers `.applied`.
+    case putIf(key: String, value: String, exists: Bool)
+    /// Removes every key listed, in order and as one write, and answers how many of them
+    /// existed (`.integer`); a key listed twice counts once (Redis's DEL).
+    case remove(keys: [String])
 
-    /// The key the command touches, if any.
+    /// The single key the command touches; `nil` for `openSession` and for a `remove`
+    /// of any number of keys but one.
     public var key: String? {
         switch self {
-        case .put(let key, _), .get(let key), .delete(let key), .cas(let key, _, _), .append(let key, _): key
+        case .put(let key, _), .get(let key), .delete(let key), .cas(let key, _, _), .append(let key, _),
+            .increment(let key, _), .putIf(let key, _, _):
+            key
+        case .remove(let keys): keys.count == 1 ? keys[0] : nil
         case .openSession: nil
+        }
+    }
+
+    /// Every key the command touches, in the order given.
+    public var keys: [String] {
+        if case .remove(let keys) = self { return keys }
+        return key.map { [$0] } ?? []
+    }
+
+    /// Whether applying the command can change the keys (a read or a session opening
+    /// cannot).
+    public var isWrite: Bool {
+        switch self {
+        case .get, .openSession: false
+        case .put, .delete, .cas, .append, .increment, .putIf, .remove: true
         }
     }
 }
 
 extension KVCommand {
+    /// New commands take new tags; a tag is never reused, so old entries keep decoding.
     private enum Tag: UInt8 {
         case put = 1
         case get = 2
@@ -33,6 +65,9 @@ extension KVCommand {
         case cas = 4
         case append = 5
         case openSession = 6
+        case increment = 7
+        case putIf = 8
+        case remove = 9
     }
 
     func encode(into writer: inout BinaryWriter) {
@@ -58,6 +93,19 @@ extension KVCommand {
             writer.writeString(suffix)
         case .openSession:
             writer.writeByte(Tag.openSession.rawValue)
+        case .increment(let key, let amount):
+            writer.writeByte(Tag.increment.rawValue)
+            writer.writeString(key)
+            writer.writeInteger(amount)
+        case .putIf(let key, let value, let exists):
+            writer.writeByte(Tag.putIf.rawValue)
+            writer.writeString(key)
+            writer.writeString(value)
+            writer.writeBool(exists)
+        case .remove(let keys):
+            writer.writeByte(Tag.remove.rawValue)
+            writer.writeVarint(UInt64(keys.count))
+            for key in keys { writer.writeString(key) }
         }
     }
 
@@ -81,6 +129,17 @@ extension KVCommand {
             self = .append(key: try reader.readString(), suffix: try reader.readString())
         case .openSession:
             self = .openSession
+        case .increment:
+            self = .increment(key: try reader.readString(), by: try reader.readInteger(Int64.self))
+        case .putIf:
+            self = .putIf(key: try reader.readString(), value: try reader.readString(), exists: try reader.readBool())
+        case .remove:
+            // Each key takes at least its length byte, so readCount bounds the allocation.
+            let count = try reader.readCount()
+            var keys: [String] = []
+            keys.reserveCapacity(count)
+            for _ in 0..<count { keys.append(try reader.readString()) }
+            self = .remove(keys: keys)
         }
     }
 }

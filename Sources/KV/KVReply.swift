@@ -6,7 +6,7 @@ public enum KVReply: Hashable, Sendable {
     /// The answer to `get`: the value, and its version (the log index of the key's
     /// last write); both `nil` when the key is absent (Versioned Value).
     case value(String?, version: LogIndex?)
-    /// The answer to `put`, `delete` and `append`.
+    /// The answer to `put` and `delete`.
     case done
     /// The answer to `cas`; `current` is the key's value after the operation: `to`
     /// when it succeeded, the unchanged value when it did not.
@@ -18,6 +18,21 @@ public enum KVReply: Hashable, Sendable {
     /// The sequence is older than the session's last applied one: the client already
     /// moved on, and that request's reply is gone.
     case outOfOrder
+    /// A number: the sum after `increment`, the new length after `append`, how many
+    /// keys existed for `remove`.
+    case integer(Int64)
+    /// The answer to `putIf`: whether the condition held and the value was written.
+    case applied(Bool)
+    /// The command was refused and changed nothing.
+    case failed(KVFailure)
+}
+
+/// Why the state machine refused a command. Raw values are the wire encoding.
+public enum KVFailure: UInt8, Hashable, Sendable, CaseIterable {
+    /// `increment` found a value that is not the canonical decimal form of an `Int64`.
+    case notAnInteger = 1
+    /// `increment` would have gone past `Int64.min` or `Int64.max`.
+    case overflow = 2
 }
 
 extension KVReply {
@@ -28,6 +43,9 @@ extension KVReply {
         case sessionOpened = 4
         case sessionExpired = 5
         case outOfOrder = 6
+        case integer = 7
+        case applied = 8
+        case failed = 9
     }
 
     /// The format version written first; bumped when the layout changes.
@@ -70,6 +88,15 @@ extension KVReply {
             writer.writeByte(Tag.sessionExpired.rawValue)
         case .outOfOrder:
             writer.writeByte(Tag.outOfOrder.rawValue)
+        case .integer(let value):
+            writer.writeByte(Tag.integer.rawValue)
+            writer.writeInteger(value)
+        case .applied(let applied):
+            writer.writeByte(Tag.applied.rawValue)
+            writer.writeBool(applied)
+        case .failed(let failure):
+            writer.writeByte(Tag.failed.rawValue)
+            writer.writeByte(failure.rawValue)
         }
     }
 
@@ -96,6 +123,17 @@ extension KVReply {
             self = .sessionExpired
         case .outOfOrder:
             self = .outOfOrder
+        case .integer:
+            self = .integer(try reader.readInteger(Int64.self))
+        case .applied:
+            self = .applied(try reader.readBool())
+        case .failed:
+            let offset = reader.offset
+            let byte = try reader.readByte()
+            guard let failure = KVFailure(rawValue: byte) else {
+                throw .invalidValue("failure \(byte)", offset: offset)
+            }
+            self = .failed(failure)
         }
     }
 }

@@ -2,7 +2,8 @@ import SynodCore
 
 extension KVStore {
     /// Carries out one command on the keys. Only a write sets a key's version, to the
-    /// index of its entry; reads and failed compare-and-swaps leave versions alone.
+    /// index of its entry; reads, failed compare-and-swaps, conditional puts whose
+    /// condition fails and refused increments leave versions alone.
     mutating func execute(_ command: KVCommand, at index: LogIndex) -> KVReply {
         switch command {
         case .put(let key, let value):
@@ -19,10 +20,40 @@ extension KVStore {
             values[key] = to.map { VersionedValue(value: $0, version: index) }
             return .cas(succeeded: true, current: to)
         case .append(let key, let suffix):
-            values[key] = VersionedValue(value: (values[key]?.value ?? "") + suffix, version: index)
-            return .done
+            let value = (values[key]?.value ?? "") + suffix
+            values[key] = VersionedValue(value: value, version: index)
+            return .integer(Int64(value.utf8.count))
+        case .increment(let key, let amount):
+            return increment(key, by: amount, at: index)
+        case .putIf(let key, let value, let exists):
+            guard (values[key] != nil) == exists else { return .applied(false) }
+            values[key] = VersionedValue(value: value, version: index)
+            return .applied(true)
+        case .remove(let keys):
+            var removed: Int64 = 0
+            for key in keys where values.removeValue(forKey: key) != nil { removed += 1 }
+            return .integer(removed)
         case .openSession:
             preconditionFailure("sessions are opened by apply(_:at:)")
         }
+    }
+
+    private mutating func increment(_ key: String, by amount: Int64, at index: LogIndex) -> KVReply {
+        var current: Int64 = 0
+        if let value = values[key]?.value {
+            guard let parsed = Self.canonicalInteger(value) else { return .failed(.notAnInteger) }
+            current = parsed
+        }
+        let (sum, overflow) = current.addingReportingOverflow(amount)
+        guard !overflow else { return .failed(.overflow) }
+        values[key] = VersionedValue(value: String(sum), version: index)
+        return .integer(sum)
+    }
+
+    /// The `Int64` whose decimal form is exactly `text` (so `"+1"`, `"01"`, `"-0"` and
+    /// `" 1"` are not integers, as in Redis), or `nil`.
+    static func canonicalInteger(_ text: String) -> Int64? {
+        guard text.utf8.count <= 20, let value = Int64(text), String(value) == text else { return nil }
+        return value
     }
 }

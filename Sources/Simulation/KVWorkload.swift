@@ -87,6 +87,9 @@ extension ClientOperation {
             operation.value = suffix
         case .openSession:
             break
+        case .increment, .putIf, .remove:
+            // The checker's model has no such operation, and `randomOperation` never issues one.
+            preconditionFailure("the simulated workload does not issue \(command)")
         }
         return operation
     }

@@ -182,7 +182,7 @@ extension Simulation {
             kvClients[client].session = 0
             complete(client: client, current, status: .fail)
             return
-        case .done, .sessionOpened, .outOfOrder:
+        case .done, .sessionOpened, .outOfOrder, .integer, .applied, .failed:
             break
         }
         complete(client: client, current, status: .ok)

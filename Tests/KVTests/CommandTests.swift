@@ -26,7 +26,7 @@ import Testing
         #expect(replica.apply(.cas(key: "x", from: "zzz", to: "b")) == .cas(succeeded: false, current: "a"))  // 3
         replica.apply(.delete(key: "other"))  // 4
         #expect(replica.store.read("x") == ("a", 1), "a read, a failed cas and another key's delete are not writes")
-        replica.apply(.append(key: "x", suffix: "!"))  // 5
+        #expect(replica.apply(.append(key: "x", suffix: "!")) == .integer(2))  // 5
         #expect(replica.store.read("x") == ("a!", 5))
         replica.apply(.cas(key: "x", from: "a!", to: "a!"))  // 6
         #expect(replica.store.read("x") == ("a!", 6), "a successful cas writes, even the same value")
@@ -82,11 +82,13 @@ import Testing
 
     @Test func appendToAnAbsentKeyStartsFromEmpty() {
         var replica = Replica()
-        #expect(replica.apply(.append(key: "x", suffix: "ab")) == .done)
+        #expect(replica.apply(.append(key: "x", suffix: "ab")) == .integer(2))
         #expect(replica.store.read("x") == ("ab", 1))
-        replica.apply(.append(key: "x", suffix: "🙂"))
+        #expect(
+            replica.apply(.append(key: "x", suffix: "🙂")) == .integer(6),
+            "the length is in UTF-8 bytes, as Redis counts")
         #expect(replica.store.read("x") == ("ab🙂", 2))
-        replica.apply(.append(key: "x", suffix: ""))
+        #expect(replica.apply(.append(key: "x", suffix: "")) == .integer(6))
         #expect(replica.store.read("x") == ("ab🙂", 3), "an empty append is still a write")
     }
 
@@ -110,6 +112,83 @@ import Testing
     @Test func theKeyOfACommand() {
         #expect(KVCommand.cas(key: "k", from: nil, to: "v").key == "k")
         #expect(KVCommand.append(key: "j", suffix: "s").key == "j")
+        #expect(KVCommand.increment(key: "i", by: 1).key == "i")
+        #expect(KVCommand.putIf(key: "p", value: "v", exists: true).key == "p")
+        #expect(KVCommand.remove(keys: ["r"]).key == "r")
+        #expect(KVCommand.remove(keys: ["r", "s"]).key == nil)
+        #expect(KVCommand.remove(keys: ["r", "s"]).keys == ["r", "s"])
+        #expect(KVCommand.get(key: "g").keys == ["g"])
         #expect(KVCommand.openSession.key == nil)
+        #expect(KVCommand.openSession.keys == [])
+        #expect(KVCommand.remove(keys: []).isWrite && !KVCommand.get(key: "g").isWrite)
+    }
+
+    // MARK: Increment (INCR)
+
+    @Test func incrementCountsAnAbsentKeyAsZeroAndStoresTheSumAsText() {
+        var replica = Replica()
+        #expect(replica.apply(.increment(key: "n", by: 1)) == .integer(1))
+        #expect(replica.apply(.increment(key: "n", by: 41)) == .integer(42))
+        #expect(replica.store.read("n") == ("42", 2))
+        #expect(replica.apply(.increment(key: "n", by: -50)) == .integer(-8))
+        #expect(replica.apply(.get(key: "n")) == .value("-8", version: 3))
+    }
+
+    @Test func incrementReadsAValueWrittenByPut() {
+        var replica = Replica()
+        replica.apply(.put(key: "n", value: "-9223372036854775807"))
+        #expect(replica.apply(.increment(key: "n", by: -1)) == .integer(.min))
+        #expect(replica.store.read("n") == ("-9223372036854775808", 2))
+    }
+
+    @Test(arguments: ["abc", "", "+1", "01", "-0", " 1", "1 ", "1.5", "9223372036854775808", "0x10", "١"])
+    func incrementRefusesAValueThatIsNotACanonicalInteger(value: String) {
+        var replica = Replica()
+        replica.apply(.put(key: "n", value: value))
+        #expect(replica.apply(.increment(key: "n", by: 1)) == .failed(.notAnInteger))
+        #expect(replica.store.read("n") == (value, 1), "a refused increment changes nothing, not even the version")
+    }
+
+    @Test func incrementRefusesOverflowInBothDirections() {
+        var replica = Replica()
+        replica.apply(.put(key: "max", value: String(Int64.max)))
+        replica.apply(.put(key: "min", value: String(Int64.min)))
+        #expect(replica.apply(.increment(key: "max", by: 1)) == .failed(.overflow))
+        #expect(replica.apply(.increment(key: "min", by: -1)) == .failed(.overflow))
+        #expect(replica.apply(.increment(key: "absent", by: .min)) == .integer(.min))
+        #expect(replica.store.read("max") == (String(Int64.max), 1))
+        #expect(replica.store.read("min") == (String(Int64.min), 2))
+    }
+
+    // MARK: Conditional put (SET NX / SET XX)
+
+    @Test func putIfAbsentWritesOnlyWhenTheKeyIsAbsent() {
+        var replica = Replica()
+        #expect(replica.apply(.putIf(key: "x", value: "a", exists: false)) == .applied(true))
+        #expect(replica.apply(.putIf(key: "x", value: "b", exists: false)) == .applied(false))
+        #expect(replica.store.read("x") == ("a", 1), "the refused put is not a write")
+    }
+
+    @Test func putIfPresentWritesOnlyWhenTheKeyExists() {
+        var replica = Replica()
+        #expect(replica.apply(.putIf(key: "x", value: "a", exists: true)) == .applied(false))
+        #expect(replica.store.keyCount == 0)
+        replica.apply(.put(key: "x", value: ""))
+        #expect(replica.apply(.putIf(key: "x", value: "b", exists: true)) == .applied(true), "an empty value exists")
+        #expect(replica.store.read("x") == ("b", 3))
+    }
+
+    // MARK: Remove (DEL)
+
+    @Test func removeCountsTheKeysThatExisted() {
+        var replica = Replica()
+        replica.apply(.put(key: "a", value: "1"))
+        replica.apply(.put(key: "b", value: "2"))
+        replica.apply(.put(key: "c", value: "3"))
+        #expect(replica.apply(.remove(keys: ["a", "zz", "b", "a"])) == .integer(2), "a key listed twice counts once")
+        #expect(replica.store.keyCount == 1)
+        #expect(replica.store.read("c") == ("3", 3))
+        #expect(replica.apply(.remove(keys: ["a"])) == .integer(0))
+        #expect(replica.apply(.remove(keys: [])) == .integer(0))
     }
 }

@@ -17,9 +17,9 @@ import Testing
     @Test func aRetriedAppendIsAppliedOnceAndGetsTheOriginalReply() {
         var replica = Replica()
         let client = replica.openSession()
-        #expect(replica.apply(.append(key: "x", suffix: "a"), session: client, sequence: 1) == .done)
-        #expect(replica.apply(.append(key: "x", suffix: "a"), session: client, sequence: 1) == .done)
-        #expect(replica.apply(.append(key: "x", suffix: "a"), session: client, sequence: 1) == .done)
+        #expect(replica.apply(.append(key: "x", suffix: "a"), session: client, sequence: 1) == .integer(1))
+        #expect(replica.apply(.append(key: "x", suffix: "a"), session: client, sequence: 1) == .integer(1))
+        #expect(replica.apply(.append(key: "x", suffix: "a"), session: client, sequence: 1) == .integer(1))
         #expect(replica.store.read("x") == ("a", 2), "one suffix, and the version of the first attempt")
     }
 
@@ -32,6 +32,47 @@ import Testing
         replica.apply(.put(key: "x", value: "theirs"), session: other, sequence: 1)
         #expect(replica.apply(cas, session: client, sequence: 1) == .cas(succeeded: true, current: "mine"))
         #expect(replica.store.read("x").value == "theirs", "the retry was not applied again")
+    }
+
+    @Test func aRetriedIncrementIsAppliedOnceAndGetsTheOriginalSum() {
+        var replica = Replica()
+        let client = replica.openSession()
+        #expect(replica.apply(.increment(key: "n", by: 5), session: client, sequence: 1) == .integer(5))
+        replica.apply(.increment(key: "n", by: 100))
+        #expect(replica.apply(.increment(key: "n", by: 5), session: client, sequence: 1) == .integer(5))
+        #expect(replica.store.read("n") == ("105", 3))
+    }
+
+    @Test func aRetriedRefusedIncrementGetsTheSameRefusal() {
+        var replica = Replica()
+        let client = replica.openSession()
+        replica.apply(.put(key: "n", value: "x"))
+        #expect(replica.apply(.increment(key: "n", by: 1), session: client, sequence: 1) == .failed(.notAnInteger))
+        replica.apply(.put(key: "n", value: "1"))
+        #expect(
+            replica.apply(.increment(key: "n", by: 1), session: client, sequence: 1) == .failed(.notAnInteger),
+            "the recorded reply, not a new attempt")
+        #expect(replica.store.read("n").value == "1")
+    }
+
+    @Test func aRetriedRemoveGetsTheOriginalCount() {
+        var replica = Replica()
+        let client = replica.openSession()
+        replica.apply(.put(key: "a", value: "1"))
+        #expect(replica.apply(.remove(keys: ["a", "b"]), session: client, sequence: 1) == .integer(1))
+        replica.apply(.put(key: "b", value: "2"))
+        #expect(replica.apply(.remove(keys: ["a", "b"]), session: client, sequence: 1) == .integer(1))
+        #expect(replica.store.read("b").value == "2", "the retry removed nothing")
+    }
+
+    @Test func aRetriedConditionalPutGetsTheOriginalAnswer() {
+        var replica = Replica()
+        let client = replica.openSession()
+        let setIfAbsent = KVCommand.putIf(key: "x", value: "mine", exists: false)
+        #expect(replica.apply(setIfAbsent, session: client, sequence: 1) == .applied(true))
+        replica.apply(.delete(key: "x"))
+        #expect(replica.apply(setIfAbsent, session: client, sequence: 1) == .applied(true))
+        #expect(replica.store.read("x").value == nil, "the retry did not write again")
     }
 
     @Test func aRetriedReadThroughTheLogGetsTheValueItFirstRead() {
@@ -53,7 +94,7 @@ import Testing
         #expect(replica.apply(.put(key: "y", value: "late"), session: client, sequence: 1) == .outOfOrder)
         #expect(replica.store.read("x").value == "12")
         #expect(replica.store.read("y").value == nil)
-        #expect(replica.apply(.append(key: "x", suffix: "2"), session: client, sequence: 2) == .done)
+        #expect(replica.apply(.append(key: "x", suffix: "2"), session: client, sequence: 2) == .integer(2))
         #expect(replica.store.read("x").value == "12")
     }
 
@@ -108,7 +149,7 @@ import Testing
         for step in 1...50 {
             let reply = replica.apply(
                 .append(key: "x", suffix: "."), session: client, sequence: UInt64(step), at: Int64(step) * 9)
-            #expect(reply == .done)
+            #expect(reply == .integer(Int64(step)))
         }
         #expect(replica.store.read("x").value?.count == 50)
     }

@@ -54,8 +54,36 @@ import Testing
         }
     }
 
+    @Test func aRestoredStoreAnswersRetriesOfTheNewCommandsWithTheirRecordedReplies() throws {
+        var replica = Replica()
+        let counter = replica.openSession()
+        let setter = replica.openSession()
+        let remover = replica.openSession()
+        replica.apply(.put(key: "gone", value: "1"))
+        replica.apply(.increment(key: "n", by: 3), session: counter, sequence: 1)
+        replica.apply(.putIf(key: "x", value: "a", exists: false), session: setter, sequence: 1)
+        replica.apply(.remove(keys: ["gone", "never"]), session: remover, sequence: 1)
+        var restored = try KVStore(snapshot: replica.store.snapshot())
+        #expect(restored.snapshot() == replica.store.snapshot())
+        let retries: [(UInt64, KVCommand, KVReply)] = [
+            (counter, .increment(key: "n", by: 3), .integer(3)),
+            (setter, .putIf(key: "x", value: "a", exists: false), .applied(true)),
+            (remover, .remove(keys: ["gone", "never"]), .integer(1)),
+        ]
+        for (offset, (session, command, reply)) in retries.enumerated() {
+            let request = KVRequest(session: session, sequence: 1, command: command, time: .zero)
+            #expect(restored.apply(request, at: LogIndex(UInt64(8 + offset))) == reply)
+        }
+        #expect(restored.read("n") == ("3", 5))
+        #expect(restored.read("x") == ("a", 6))
+    }
+
     @Test func theWorkloadExercisesEveryKindOfReply() {
         let replies = (1...6 as ClosedRange<UInt64>).flatMap { Workload(seed: $0, count: 300).replies }
+        #expect(replies.contains(.failed(.notAnInteger)))
+        #expect(replies.contains(.failed(.overflow)))
+        #expect(replies.contains(.applied(true)) && replies.contains(.applied(false)))
+        #expect(replies.contains { if case .integer = $0 { true } else { false } })
         #expect(replies.contains(.sessionExpired))
         #expect(replies.contains(.outOfOrder))
         #expect(replies.contains { if case .cas(true, _) = $0 { true } else { false } })

@@ -17,6 +17,36 @@ import Testing
         #expect(KVReply.outOfOrder.encoded() == [1, 6])
     }
 
+    @Test func theNewCommandsHavePinnedLayouts() {
+        let increment = KVRequest(command: .increment(key: "n", by: -2), time: .zero).encoded()
+        #expect(increment.suffix(11) == [7, 1, 0x6E, 0xFE, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF])
+        let putIf = KVRequest(command: .putIf(key: "k", value: "v", exists: true), time: .zero).encoded()
+        #expect(putIf.suffix(6) == [8, 1, 0x6B, 1, 0x76, 1])
+        let remove = KVRequest(command: .remove(keys: ["a", "b"]), time: .zero).encoded()
+        #expect(remove.suffix(6) == [9, 2, 1, 0x61, 1, 0x62])
+    }
+
+    @Test func theNewRepliesHavePinnedLayouts() {
+        #expect(KVReply.integer(-1).encoded() == [1, 7, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF])
+        #expect(KVReply.applied(true).encoded() == [1, 8, 1])
+        #expect(KVReply.failed(.notAnInteger).encoded() == [1, 9, 1])
+        #expect(KVReply.failed(.overflow).encoded() == [1, 9, 2])
+        #expect(throws: BinaryDecodingError.invalidValue("failure 3", offset: 2)) { try KVReply(decoding: [1, 9, 3]) }
+    }
+
+    @Test func theOldTagsStillDecode() throws {
+        let old: [UInt8] = [1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 1, 0x78]  // delete "x", as version 1 wrote it
+        #expect(try KVRequest(decoding: old).command == .delete(key: "x"))
+        #expect(try KVReply(decoding: [1, 2]) == .done)
+    }
+
+    @Test func aRemoveCountBeyondTheInputThrowsBeforeAllocating() {
+        var bytes = KVRequest(command: .remove(keys: []), time: .zero).encoded()
+        bytes.removeLast()
+        bytes += [0xFF, 0xFF, 0xFF, 0xFF, 0x0F]
+        #expect(throws: BinaryDecodingError.truncated(offset: bytes.count - 5)) { try KVRequest(decoding: bytes) }
+    }
+
     @Test(arguments: 1...4 as ClosedRange<UInt64>)
     func requestsRoundTrip(seed: UInt64) throws {
         var random = SeededGenerator(seed: seed)
@@ -77,7 +107,7 @@ import Testing
     }
 
     @Test func anUnknownTagThrows() {
-        #expect(throws: BinaryDecodingError.unknownTag(7, offset: 1)) { try KVReply(decoding: [1, 7]) }
+        #expect(throws: BinaryDecodingError.unknownTag(10, offset: 1)) { try KVReply(decoding: [1, 10]) }
         var bytes = KVRequest(command: .openSession, time: .zero).encoded()
         bytes[bytes.count - 1] = 0
         #expect(throws: BinaryDecodingError.unknownTag(0, offset: bytes.count - 1)) {

@@ -27,13 +27,23 @@ extension SeededGenerator {
         }
     }
 
+    /// Integers as text, so that increments find numbers, non-numbers and overflow.
+    private static let numbers = ["0", "1", "-7", "42", "9223372036854775807", "-9223372036854775808", "+1", "007"]
+
+    mutating func int64() -> Int64 {
+        chance(0.6) ? Int64(int(-3...3)) : pick([.max, .min, 1 << 62])
+    }
+
     mutating func command() -> KVCommand {
-        switch int(0...5) {
-        case 0: .put(key: pick(Self.keys), value: string())
+        switch int(0...8) {
+        case 0: .put(key: pick(Self.keys), value: chance(0.3) ? pick(Self.numbers) : string())
         case 1: .get(key: pick(Self.keys))
         case 2: .delete(key: pick(Self.keys))
         case 3: .cas(key: pick(Self.keys), from: optionalString(), to: optionalString())
         case 4: .append(key: pick(Self.keys), suffix: string())
+        case 5: .increment(key: pick(Self.keys), by: int64())
+        case 6: .putIf(key: pick(Self.keys), value: string(), exists: chance(0.5))
+        case 7: .remove(keys: (0..<int(0...3)).map { _ in pick(Self.keys) })
         default: .openSession
         }
     }
@@ -45,13 +55,16 @@ extension SeededGenerator {
     }
 
     mutating func reply() -> KVReply {
-        switch int(0...5) {
+        switch int(0...8) {
         // LogIndex's `==` goes through `distance(to:)`, which traps past Int.max.
         case 0: .value(optionalString(), version: chance(0.3) ? nil : LogIndex(uint64() & UInt64(Int.max)))
         case 1: .done
         case 2: .cas(succeeded: chance(0.5), current: optionalString())
         case 3: .sessionOpened(id: uint64())
         case 4: .sessionExpired
+        case 5: .integer(Int64(bitPattern: uint64()))
+        case 6: .applied(chance(0.5))
+        case 7: .failed(pick(KVFailure.allCases))
         default: .outOfOrder
         }
     }
