@@ -1,11 +1,13 @@
 /// How a damaged record was found.
 public enum RecordDamage: Sendable, Equatable {
-    /// The file ends inside the record: a write that never completed.
+    /// The file ends inside the record (its header, or a payload whose length checksum
+    /// matches): a write that never completed, since bit rot does not shorten files.
     case incomplete
     /// The record's bytes are all zero: space the file system extended but the write
     /// never filled.
     case zeroFilled
-    /// The record is whole but its checksum does not match.
+    /// The record's length checksum does not match, or the record is whole and its
+    /// payload checksum does not match.
     case checksumMismatch
 }
 

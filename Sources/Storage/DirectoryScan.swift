@@ -31,11 +31,14 @@ struct DirectoryScan {
     var hardState: HardState?
     var commitHint: LogIndex = .zero
     var snapshot: Snapshot?
+    /// A rejoin without a vote still pending from an earlier recovery (`DIR/catchup`).
+    var catchUp: CatchUpFile.Marker?
     var segments: [SegmentScan] = []
     var temporaryFiles: [String] = []
     var findings: [Finding] = []
     var tail: Tail?
-    /// What recovery must throw, in its order: hard state, snapshot, segments.
+    /// What recovery must throw, in its order: hard state, snapshot, catch-up marker,
+    /// segments.
     var firstError: StorageError?
 
     func path(_ name: String) -> String { directory + "/" + name }
@@ -56,6 +59,7 @@ struct DirectoryScan {
         scan.temporaryFiles = names.filter { $0.hasSuffix(AtomicFile.temporarySuffix) }
         scan.readHardState(calls: calls)
         scan.readSnapshot(calls: calls)
+        scan.readCatchUp(calls: calls)
         let segmentNames = names.compactMap { name in SegmentFile.firstIndex(fromName: name).map { (name, $0) } }
             .sorted { $0.1 < $1.1 }
         for (name, firstIndex) in segmentNames {
@@ -96,6 +100,16 @@ struct DirectoryScan {
         do throws(StorageError) {
             guard let bytes = try readMetadata(file, calls: calls) else { return }
             snapshot = try SnapshotFile.decode(bytes, path: file)
+        } catch {
+            record(Self.finding(for: error, path: file))
+        }
+    }
+
+    private mutating func readCatchUp(calls: SystemCalls) {
+        let file = path(CatchUpFile.name)
+        do throws(StorageError) {
+            guard let bytes = try readMetadata(file, calls: calls) else { return }
+            catchUp = try CatchUpFile.decode(bytes, path: file)
         } catch {
             record(Self.finding(for: error, path: file))
         }

@@ -6,7 +6,9 @@ extension FileStorage {
     /// Damage is judged by `classifyDamage`: a torn write at the end of the last segment
     /// is cut away with a note; damage that may have held acknowledged entries is cut
     /// too but reported in `RecoveredState.damage`; anything else is refused with an
-    /// error naming the file and offset, and nothing is changed.
+    /// error naming the file and offset, and nothing is changed. Reported damage is
+    /// recorded in `DIR/catchup` before the cut and reported again at every open until
+    /// `clearCatchUp()`.
     ///
     /// ```swift
     /// let (storage, recovered) = try FileStorage.open(directory: "data/wal")
@@ -53,7 +55,8 @@ private struct Recovery {
     var scans: [SegmentScan]
     var segments: [Segment] = []
     var entries: [LogEntry] = []
-    var damage: TailDamage?
+    /// The pending catch-up: the one found on disk, merged with any new damage.
+    var catchUp: CatchUpFile.Marker?
     var notes: [String] = []
     private var directoryChanged = false
 
@@ -61,12 +64,26 @@ private struct Recovery {
         self.scan = scan
         self.calls = calls
         scans = scan.segments
+        catchUp = scan.catchUp
+    }
+
+    /// What the server must know: entries up to `possibleEnd` may be lost, so it rejoins
+    /// without a vote.
+    var damage: TailDamage? {
+        catchUp.map {
+            TailDamage(file: scan.path($0.file), offset: $0.offset, possibleEnd: $0.possibleEnd, reason: $0.reason)
+        }
     }
 
     mutating func run() throws(StorageError) {
         for name in scan.temporaryFiles {
             try remove(scan.path(name))
             notes.append("removed leftover temporary file \(scan.path(name))")
+        }
+        if let catchUp, scan.tail?.verdict != .ambiguousTail {
+            notes.append(
+                "catch-up pending since an earlier recovery (\(scan.path(CatchUpFile.name))): "
+                    + "entries up to \(catchUp.possibleEnd) may be lost")
         }
         try cutTail()
         try applySnapshot()
@@ -79,6 +96,13 @@ private struct Recovery {
         let segment = scans[tail.segmentPosition]
         let path = scan.path(segment.fileName)
         let what = tail.verdict == .tornTail ? "torn tail" : "damaged tail"
+        if tail.verdict == .ambiguousTail {
+            // Durable before the cut: once the bytes are gone, only the marker says so.
+            try recordCatchUp(
+                CatchUpFile.Marker(
+                    possibleEnd: tail.possibleEnd, term: scan.hardState?.term ?? .zero, file: segment.fileName,
+                    offset: tail.offset, reason: tail.reason))
+        }
         if tail.deletesFile {
             try remove(path)
             scans.remove(at: tail.segmentPosition)
@@ -94,9 +118,17 @@ private struct Recovery {
             scans[tail.segmentPosition].problem = nil
             notes.append("cut \(what) of \(path) at offset \(tail.offset) (\(tail.bytesCut) bytes): \(tail.reason)")
         }
-        if tail.verdict == .ambiguousTail {
-            damage = TailDamage(file: path, offset: tail.offset, possibleEnd: tail.possibleEnd, reason: tail.reason)
-        }
+    }
+
+    /// Writes the catch-up marker, merged with the one already pending.
+    private mutating func recordCatchUp(_ marker: CatchUpFile.Marker) throws(StorageError) {
+        let merged = catchUp.map { $0.merged(withNewer: marker) } ?? marker
+        try AtomicFile.write(
+            CatchUpFile.encode(merged), name: CatchUpFile.name, directory: scan.directory, calls: calls)
+        catchUp = merged
+        notes.append(
+            "recorded a pending catch-up in \(scan.path(CatchUpFile.name)): entries up to \(merged.possibleEnd) "
+                + "may be lost; the server must not vote until it has caught up (then clearCatchUp())")
     }
 
     /// Keeps the entries after the snapshot when the log holds the snapshot's last entry

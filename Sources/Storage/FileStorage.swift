@@ -236,16 +236,9 @@ public final class FileStorage: LogStorage, @unchecked Sendable {
 
     /// Decodes the record at `position` of `bytes`; nil if it is damaged.
     private func decodeRecord(_ bytes: [UInt8], at position: Int) -> (LogEntry, Int)? {
-        guard bytes.count - position >= RecordFormat.headerSize else { return nil }
-        let length = Int(readInteger(UInt32.self, from: bytes, at: position))
-        let start = position + RecordFormat.headerSize
-        guard length <= bytes.count - start else { return nil }
-        let payload = bytes[start..<(start + length)]
-        guard
-            readInteger(UInt32.self, from: bytes, at: position + 4)
-                == RecordFormat.checksum(length: UInt32(length), payload: payload),
-            let entry = RecordFormat.decodePayload(payload)
+        guard let payload = RecordFormat.intactPayload(in: bytes, at: position),
+            let entry = RecordFormat.decodePayload(bytes[payload])
         else { return nil }
-        return (entry, start + length)
+        return (entry, payload.upperBound)
     }
 }

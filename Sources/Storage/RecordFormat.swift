@@ -1,11 +1,13 @@
 import SynodCore
 
-/// The framing of one Write-Ahead Log record: `UInt32 length`, `UInt32 CRC32C` over the
-/// length bytes and the payload, then the payload (one `LogEntry`). Little-endian. The
-/// checksum covers the length so that a flipped length bit is caught, not followed.
+/// The framing of one Write-Ahead Log record: `UInt32 length`, `UInt32 CRC32C` of the four
+/// length bytes, `UInt32 CRC32C` of the payload, then the payload (one `LogEntry`).
+/// Little-endian. The length has a checksum of its own so that recovery can trust it
+/// before following it: a flipped length bit is caught as damage, never read as a record
+/// that runs past the end of the file (which would look like a torn write).
 enum RecordFormat {
-    /// Length and checksum.
-    static let headerSize = 8
+    /// Length, length checksum, payload checksum.
+    static let headerSize = 12
     /// Index, term, kind and an empty data string.
     static let minimumPayloadSize = 8 + 8 + 1 + 1
     /// The smallest record a segment can hold: the divisor of the damage bound.
@@ -24,11 +26,9 @@ enum RecordFormat {
     /// Appends the framed record of `payload` to `buffer`.
     static func appendRecord(payload: [UInt8], to buffer: inout [UInt8]) {
         let length = UInt32(payload.count)
-        var crc = CRC32C()
-        withUnsafeBytes(of: length.littleEndian) { crc.update($0) }
-        crc.update(payload)
         appendInteger(length, to: &buffer)
-        appendInteger(crc.value, to: &buffer)
+        appendInteger(lengthChecksum(length), to: &buffer)
+        appendInteger(CRC32C.checksum(payload), to: &buffer)
         buffer.append(contentsOf: payload)
     }
 
@@ -47,12 +47,40 @@ enum RecordFormat {
         }
     }
 
-    /// The checksum a record with this length and payload must carry.
-    static func checksum(length: UInt32, payload: ArraySlice<UInt8>) -> UInt32 {
-        var crc = CRC32C()
-        withUnsafeBytes(of: length.littleEndian) { crc.update($0) }
-        crc.update(payload)
-        return crc.value
+    /// The checksum of a length field: CRC32C of its four little-endian bytes.
+    static func lengthChecksum(_ length: UInt32) -> UInt32 {
+        withUnsafeBytes(of: length.littleEndian) { CRC32C.checksum($0) }
+    }
+
+    /// What the 12-byte header at `offset` of `bytes` says; the caller checked the bounds.
+    static func header(in bytes: [UInt8], at offset: Int) -> Header {
+        Header(
+            length: readInteger(UInt32.self, from: bytes, at: offset),
+            lengthChecksum: readInteger(UInt32.self, from: bytes, at: offset + 4),
+            payloadChecksum: readInteger(UInt32.self, from: bytes, at: offset + 8))
+    }
+
+    /// A record header as stored.
+    struct Header {
+        var length: UInt32
+        var lengthChecksum: UInt32
+        var payloadChecksum: UInt32
+
+        /// True when the length can be trusted.
+        var lengthIsIntact: Bool { lengthChecksum == RecordFormat.lengthChecksum(length) }
+    }
+
+    /// The whole record at `offset` of `bytes` when both checksums match, as the range of
+    /// its payload; nil otherwise. Says nothing about the payload's content.
+    static func intactPayload(in bytes: [UInt8], at offset: Int) -> Range<Int>? {
+        guard offset >= 0, bytes.count - offset >= headerSize else { return nil }
+        let header = header(in: bytes, at: offset)
+        guard header.lengthIsIntact else { return nil }
+        let start = offset + headerSize
+        guard Int(header.length) <= bytes.count - start else { return nil }
+        let payload = start..<(start + Int(header.length))
+        guard CRC32C.checksum(bytes[payload]) == header.payloadChecksum else { return nil }
+        return payload
     }
 }
 

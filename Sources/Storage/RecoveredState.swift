@@ -9,7 +9,9 @@ public struct RecoveredState: Sendable, Equatable {
     public var snapshot: Snapshot?
     /// The log after the snapshot (or from index 1), contiguous, in index order.
     public var entries: [LogEntry]
-    /// Set when recovery cut away damage that may have held acknowledged entries.
+    /// Set when recovery cut away damage that may have held acknowledged entries, at this
+    /// open or at an earlier one whose catch-up was not cleared yet (`DIR/catchup`, see
+    /// `FileStorage.clearCatchUp()`).
     public var damage: TailDamage?
     /// What recovery did that an operator may want to know (a torn tail cut away...).
     public var notes: [String]

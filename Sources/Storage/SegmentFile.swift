@@ -6,7 +6,9 @@ import SynodCore
 /// index, CRC32C of the header) and then holds records back to back.
 enum SegmentFile {
     static let magic: [UInt8] = Array("SYNODWAL".utf8)
-    static let formatVersion: UInt32 = 1
+    /// 2: records carry a checksum of their length apart from their payload's (version 1
+    /// covered both with one checksum, so a flipped length bit looked like a torn write).
+    static let formatVersion: UInt32 = 2
     /// Magic, version, first index, checksum.
     static let headerSize = 8 + 4 + 8 + 4
     static let suffix = ".wal"
@@ -128,6 +130,10 @@ struct SegmentScan: Sendable {
         case problem(Problem)
     }
 
+    /// Reads the record at `offset`. The length is believed only once its own checksum
+    /// matches; so a record that runs past the end of the file is a write that never
+    /// completed (bit rot does not shorten files), while a damaged length is a checksum
+    /// mismatch, never a torn write.
     private func readRecord(_ bytes: [UInt8], at offset: Int, maxRecordSize: Int) -> RecordRead {
         let fileEnd = bytes.count
         if isZero(bytes, from: offset) {
@@ -136,14 +142,24 @@ struct SegmentScan: Sendable {
         guard fileEnd - offset >= RecordFormat.headerSize else {
             return .problem(.damage(.incomplete, validRecordsFollow: false, reason: "record header cut short"))
         }
-        let length = Int(readInteger(UInt32.self, from: bytes, at: offset))
+        let header = RecordFormat.header(in: bytes, at: offset)
         let payloadStart = offset + RecordFormat.headerSize
-        guard length >= RecordFormat.minimumPayloadSize, length <= maxRecordSize else {
-            // The length is not one this log writes: where the record ends is unknown, so
-            // any byte after its header counts as following data (the cautious reading).
-            let follows = !isZero(bytes, from: payloadStart)
+        if bytes[offset..<payloadStart].allSatisfy({ $0 == 0 }) {
+            // Zeros, then data: not a write that stopped short. Any byte after counts as
+            // following data (the cautious reading: a torn verdict would cut silently).
             return .problem(
-                .damage(.checksumMismatch, validRecordsFollow: follows, reason: "impossible record length \(length)"))
+                .damage(.zeroFilled, validRecordsFollow: true, reason: "zero-filled record header before data"))
+        }
+        guard header.lengthIsIntact else {
+            // Where this record ends is unknown, so look for any intact record after its
+            // header: only then is the damage known to be inside the log.
+            let follows = Self.intactRecordExists(in: bytes, from: payloadStart)
+            return .problem(
+                .damage(.checksumMismatch, validRecordsFollow: follows, reason: "record length checksum mismatch"))
+        }
+        let length = Int(header.length)
+        guard length >= RecordFormat.minimumPayloadSize, length <= maxRecordSize else {
+            return .problem(.invalid(reason: "record length \(length) is out of range"))
         }
         let end = payloadStart + length
         guard end <= fileEnd else {
@@ -152,10 +168,10 @@ struct SegmentScan: Sendable {
                     .incomplete, validRecordsFollow: false,
                     reason: "record cut short (\(length) bytes claimed, \(fileEnd - payloadStart) present)"))
         }
-        let stored = readInteger(UInt32.self, from: bytes, at: offset + 4)
-        guard stored == RecordFormat.checksum(length: UInt32(length), payload: bytes[payloadStart..<end]) else {
+        guard header.payloadChecksum == CRC32C.checksum(bytes[payloadStart..<end]) else {
             let follows = !isZero(bytes, from: end)
-            return .problem(.damage(.checksumMismatch, validRecordsFollow: follows, reason: "record checksum mismatch"))
+            return .problem(
+                .damage(.checksumMismatch, validRecordsFollow: follows, reason: "record payload checksum mismatch"))
         }
         guard let entry = RecordFormat.decodePayload(bytes[payloadStart..<end]) else {
             return .problem(.invalid(reason: "record payload is malformed"))
@@ -165,6 +181,18 @@ struct SegmentScan: Sendable {
             return .problem(.invalid(reason: "record holds index \(entry.index), expected \(expected)"))
         }
         return .record(entry, end: end)
+    }
+
+    /// True when a record with both checksums intact starts at some offset from `start` on.
+    /// - Complexity: O(n): one four-byte checksum per offset, a payload checksum only
+    ///   where a length checksum matches.
+    private static func intactRecordExists(in bytes: [UInt8], from start: Int) -> Bool {
+        var offset = start
+        while bytes.count - offset >= RecordFormat.minimumRecordSize {
+            if RecordFormat.intactPayload(in: bytes, at: offset) != nil { return true }
+            offset += 1
+        }
+        return false
     }
 }
 

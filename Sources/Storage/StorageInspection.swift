@@ -34,14 +34,33 @@ public struct StorageInspection: Sendable {
         public var bytes: Int
     }
 
+    /// A rejoin without a vote recorded by an earlier recovery (`DIR/catchup`) and not yet
+    /// cleared: not damage by itself, since the damage it stands for was cut away.
+    public struct CatchUpSummary: Sendable, Equatable, CustomStringConvertible {
+        /// An upper bound on the last index the log may have lost.
+        public var possibleEnd: LogIndex
+        /// The hard state's term when the damage was found.
+        public var term: Term
+        /// Where the damage was, relative to the directory.
+        public var file: String
+        public var offset: Int64
+        public var reason: String
+
+        public var description: String {
+            "entries up to \(possibleEnd) may be lost (\(file) at offset \(offset): \(reason); term \(term))"
+        }
+    }
+
     public var directory: String
     public var segments: [Segment]
     public var hardState: HardState?
     public var commitHint: LogIndex?
     public var snapshot: SnapshotSummary?
+    public var catchUp: CatchUpSummary?
     public var findings: [Finding]
 
     /// True when recovery would open the directory without cutting or refusing anything.
+    /// A pending catch-up alone leaves it clean; a damaged marker file does not.
     public var isClean: Bool { findings.isEmpty }
 
     /// A plain table for the terminal: what is there, then what is wrong with it.
@@ -58,6 +77,7 @@ public struct StorageInspection: Sendable {
         } else {
             lines.append("snapshot: none")
         }
+        if let catchUp { lines.append("catch-up pending: \(catchUp)") }
         lines.append("")
         var table = [["segment", "first", "last", "records", "bytes"]]
         for segment in segments {
@@ -110,6 +130,10 @@ extension FileStorage {
             hardState: scan.hardState, commitHint: scan.hardState == nil ? nil : scan.commitHint,
             snapshot: scan.snapshot.map {
                 StorageInspection.SnapshotSummary(lastIndex: $0.lastIndex, lastTerm: $0.lastTerm, bytes: $0.data.count)
+            },
+            catchUp: scan.catchUp.map {
+                StorageInspection.CatchUpSummary(
+                    possibleEnd: $0.possibleEnd, term: $0.term, file: $0.file, offset: $0.offset, reason: $0.reason)
             },
             findings: scan.findings.map {
                 StorageInspection.Finding(

@@ -121,8 +121,9 @@ extension WALCommandLineTests {
 
     /// Magic (8 bytes), format version (4), first index (8), CRC32C (4).
     static let segmentHeaderSize = 24
-    /// Length (4 bytes, little-endian, of the payload that follows), CRC32C (4).
-    static let recordHeaderSize = 8
+    /// Length (4 bytes, little-endian, of the payload that follows), CRC32C of the length
+    /// (4), CRC32C of the payload (4).
+    static let recordHeaderSize = 12
 
     /// The offset of each whole record of a segment, read from its length fields the way
     /// the storage frames them (see Sources/Storage/RecordFormat.swift).

@@ -7,7 +7,8 @@ import Testing
 /// damage at the tail is cut away, and reported when it may have held acknowledged data.
 @Suite("Recovery: corruption and torn tails")
 struct CorruptionTests {
-    /// A synced log of 60 entries in 4 segments (15 records of 66 bytes each).
+    /// A synced log of 60 entries in 4 segments (15 records of 70 bytes each: a 12-byte
+    /// header and a 58-byte payload).
     struct Fixture {
         var directory: String
         var segments: [(path: String, recordOffsets: [Int64], written: Int64, synced: Int64)]
@@ -80,6 +81,89 @@ struct CorruptionTests {
         }
     }
 
+    @Test("a flipped bit in the length field of the last record opens with damage reported, never a silent cut")
+    func flippedLengthBitInLastRecord() throws {
+        try withTemporaryDirectory { directory in
+            let log = try Fixture(directory: directory)
+            let offset = log.last.recordOffsets.last!
+            let original = try readBytes(log.last.path)
+            for bit in 0..<32 {
+                try writeBytes(original, to: log.last.path)
+                try? removeFile(directory + "/" + CatchUpFile.name)
+                try flipBit(in: log.last.path, at: offset + Int64(bit / 8), bit: bit % 8)
+                let (storage, recovered) = try FileStorage.open(directory: directory, options: smallSegments())
+                storage.close()
+                let damage = try #require(recovered.damage, "length bit \(bit): \(recovered.notes)")
+                #expect(damage.file == log.last.path)
+                #expect(damage.offset == offset)
+                #expect(damage.reason == "record length checksum mismatch")
+                #expect(damage.possibleEnd >= 60, "index 60 may have been acknowledged")
+                #expect(recovered.entries == entries(1...59, size: 40))
+            }
+        }
+    }
+
+    @Test("a record cut short after an intact header is a torn write: a clean open with a note")
+    func recordCutShortAfterHeader() throws {
+        for kept in [RecordFormat.headerSize, RecordFormat.headerSize + 17, RecordFormat.headerSize - 1] {
+            try withTemporaryDirectory { directory in
+                let log = try Fixture(directory: directory)
+                let offset = log.last.recordOffsets.last!
+                try writeBytes(Array(try readBytes(log.last.path).prefix(Int(offset) + kept)), to: log.last.path)
+                let (_, recovered) = try FileStorage.open(directory: directory, options: smallSegments())
+                #expect(recovered.damage == nil, "kept \(kept) bytes")
+                #expect(recovered.entries == entries(1...59, size: 40))
+                let note = try #require(recovered.notes.first)
+                #expect(note.contains("torn tail of \(log.last.path) at offset \(offset) (\(kept) bytes)"), "\(note)")
+                let expected = kept < RecordFormat.headerSize ? "record header cut short" : "58 bytes claimed"
+                #expect(note.contains(expected), "\(note)")
+                #expect(try directoryNames(directory).contains(CatchUpFile.name) == false)
+            }
+        }
+    }
+
+    @Test("a flipped length bit in a middle record is corruption naming the file and offset")
+    func flippedLengthBitInMiddleRecord() throws {
+        for (byte, bit) in [(0, 6), (0, 0), (3, 7)] {  // past the end of the file, a little off, huge
+            try withTemporaryDirectory { directory in
+                let log = try Fixture(directory: directory)
+                let offset = log.last.recordOffsets[9]
+                try flipBit(in: log.last.path, at: offset + Int64(byte), bit: bit)
+                try log.expectCorrupt(log.last.path, at: offset)
+            }
+        }
+    }
+
+    @Test("an intact length no record can have is corruption, even in the last record")
+    func impossibleIntactLength() throws {
+        try withTemporaryDirectory { directory in
+            let log = try Fixture(directory: directory)
+            let offset = Int(log.last.recordOffsets.last!)
+            var bytes = try readBytes(log.last.path)
+            var header: [UInt8] = []
+            let length: UInt32 = 1 << 30
+            appendInteger(length, to: &header)
+            appendInteger(RecordFormat.lengthChecksum(length), to: &header)
+            bytes.replaceSubrange(offset..<(offset + 8), with: header)
+            try writeBytes(bytes, to: log.last.path)
+            try log.expectCorrupt(log.last.path, at: Int64(offset))
+        }
+    }
+
+    @Test("a zeroed header before its payload is corruption, not a zero-filled tail")
+    func zeroedHeaderBeforePayload() throws {
+        try withTemporaryDirectory { directory in
+            let log = try Fixture(directory: directory)
+            let offset = Int(log.last.recordOffsets.last!)
+            var bytes = try readBytes(log.last.path)
+            bytes.replaceSubrange(
+                offset..<(offset + RecordFormat.headerSize), with: [UInt8](repeating: 0, count: RecordFormat.headerSize)
+            )
+            try writeBytes(bytes, to: log.last.path)
+            try log.expectCorrupt(log.last.path, at: Int64(offset))
+        }
+    }
+
     @Test("a deleted middle segment is a gap naming the segment after it")
     func deletedMiddleSegment() throws {
         try withTemporaryDirectory { directory in
@@ -95,9 +179,11 @@ struct CorruptionTests {
         try withTemporaryDirectory { directory in
             let log = try Fixture(directory: directory)
             var bytes = try readBytes(log.segments[2].path)
-            bytes.replaceSubrange(0..<SegmentFile.headerSize, with: SegmentFile.header(firstIndex: 31, version: 2))
+            bytes.replaceSubrange(0..<SegmentFile.headerSize, with: SegmentFile.header(firstIndex: 31, version: 1))
             try writeBytes(bytes, to: log.segments[2].path)
-            #expect(log.open() == .unknownFormatVersion(file: log.segments[2].path, version: 2))
+            #expect(
+                log.open() == .unknownFormatVersion(file: log.segments[2].path, version: 1),
+                "version 1 framed records with one checksum")
         }
         try withTemporaryDirectory { directory in
             let log = try Fixture(directory: directory)

@@ -66,7 +66,7 @@ struct FaultInjectionTests {
             var options = smallSegments()
             options.systemCalls = faults.systemCalls
             let (storage, _) = try FileStorage.open(directory: directory, options: options)
-            let stored = entries(1...15, size: 40)  // exactly fills the first 1 KiB segment
+            let stored = entries(1...15, size: 40)  // fills the first segment
             try storage.append(stored)
             try storage.sync()
             faults.diskFull = true

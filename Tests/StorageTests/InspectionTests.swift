@@ -46,7 +46,7 @@ struct InspectionTests {
             #expect(
                 report.findings == [
                     .init(
-                        file: name, offset: offset, reason: "record checksum mismatch, and data follows it",
+                        file: name, offset: offset, reason: "record payload checksum mismatch, and data follows it",
                         verdict: .corrupt)
                 ])
             #expect(report.render().contains(name))

@@ -36,8 +36,9 @@ func entries(_ range: ClosedRange<UInt64>, term: UInt64 = 1, size: Int = 16) -> 
     range.map { entry($0, term: term, size: size) }
 }
 
-/// Small segments so that a few entries span several files.
-func smallSegments(_ size: Int = 1024) -> FileStorage.Options {
+/// Small segments so that a few entries span several files: by default 15 records of
+/// 40-byte entries (70 bytes each, after a 24-byte segment header) fill one.
+func smallSegments(_ size: Int = 1100) -> FileStorage.Options {
     FileStorage.Options(segmentSize: size, maxRecordSize: 64 << 10)
 }
 
