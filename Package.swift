@@ -20,11 +20,15 @@ let package = Package(
         .library(name: "KV", targets: ["KV"]),
         .library(name: "Lab", targets: ["Lab"]),
         .library(name: "Storage", targets: ["Storage"]),
+        .library(name: "SynodServer", targets: ["SynodServer"]),
         .executable(name: "synod", targets: ["synod"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.1.0"),
     ],
     targets: [
         .target(name: "SynodCore", swiftSettings: strict),
@@ -40,12 +44,24 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        .target(
+            name: "SynodServer",
+            dependencies: [
+                "SynodCore", "Raft", "KV", "Storage",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         .target(name: "Lab", dependencies: ["SynodCore", "Raft", "Simulation"], swiftSettings: strict),
         .executableTarget(
             name: "synod",
             dependencies: [
-                "SynodCore", "Raft", "Simulation", "Checker", "Lab", "KV", "Storage",
+                "SynodCore", "Raft", "Simulation", "Checker", "Lab", "KV", "Storage", "SynodServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
             swiftSettings: strict
         ),
@@ -54,6 +70,10 @@ let package = Package(
         .target(name: "SynodTestSupport", path: "Tests/SynodTestSupport", swiftSettings: strict),
         .testTarget(
             name: "StorageTests", dependencies: ["Storage", "SynodCore", "SynodTestSupport"], swiftSettings: strict),
+        .testTarget(
+            name: "SynodServerTests",
+            dependencies: ["SynodServer", "Raft", "KV", "SynodCore", "Checker", "SynodTestSupport"],
+            swiftSettings: strict),
         .testTarget(name: "KVTests", dependencies: ["KV", "SynodCore"], swiftSettings: strict),
         .testTarget(
             name: "CheckerTests", dependencies: ["Checker", "SynodCore", "SynodTestSupport"], swiftSettings: strict),

@@ -9,7 +9,10 @@ struct Synod: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "synod",
         abstract: "Patterns of Distributed Systems in Swift: consensus, a deterministic simulator, checkers.",
-        subcommands: [SimCommand.self, ScenarioCommand.self, CheckCommand.self, BenchCommand.self, WALCommand.self]
+        subcommands: [
+            SimCommand.self, ScenarioCommand.self, CheckCommand.self, BenchCommand.self, WALCommand.self,
+            ServeCommand.self, ClusterCommand.self, KVClientCommand.self,
+        ]
     )
 
     /// ArgumentParser exits with 64 (`EX_USAGE`) on bad arguments; `synod` promises 2,

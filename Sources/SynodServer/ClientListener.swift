@@ -1,0 +1,204 @@
+import KV
+import Logging
+import NIOCore
+import NIOPosix
+import Raft
+import SynodCore
+
+/// The client port: RESP (the Redis protocol), so `redis-cli`, `redis-benchmark` and
+/// Redis client libraries work unchanged. Connections live on the node's event loop.
+enum ClientListener {
+    static func start(node: ServerNode, logger: Logger) async throws -> any Channel {
+        let configuration = node.configuration
+        let bootstrap = ServerBootstrap(group: node.loop)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .serverChannelOption(.backlog, value: 256)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(ClientHandler(node: node, logger: logger))
+                }
+            }
+        let channel = try await bootstrap.bind(host: configuration.clientHost, port: configuration.clientPort).get()
+        logger.info("client port (RESP) listening on \(configuration.clientHost):\(channel.localAddress?.port ?? 0)")
+        return channel
+    }
+}
+
+/// One client connection. Commands may be pipelined and finish out of order (a read can
+/// be served before an earlier write commits), so answers wait in slots and leave in
+/// the order the commands came.
+final class ClientHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    let node: ServerNode
+    let logger: Logger
+    var parser: RESPParser
+    /// Answers not yet written, oldest first; nil while a command is still running.
+    var slots: [RESPValue?] = []
+    var firstSlot = 0
+    var closeAfter: Int?
+    var context: ChannelHandlerContext?
+    var output: [UInt8] = []
+
+    init(node: ServerNode, logger: Logger) {
+        self.node = node
+        self.logger = logger
+        let limit = node.configuration.maxFrameSize
+        self.parser = RESPParser(limits: RESPParser.Limits(maxBulkLength: limit, maxArrayLength: 1 << 16))
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
+
+    func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard closeAfter == nil else { return }
+        parser.append(unwrapInboundIn(data).readableBytesView)
+        if parser.bufferedByteCount > 2 * node.configuration.maxFrameSize {
+            // One request larger than any frame may be: refuse it rather than buffer it.
+            return fail("request larger than \(node.configuration.maxFrameSize) bytes")
+        }
+        do {
+            while closeAfter == nil, let request = try parser.next() {
+                let command: ClientCommand?
+                do {
+                    command = try ClientCommand(request)
+                } catch {
+                    answer(error.reply, in: allocate())
+                    continue
+                }
+                if let command { execute(command) }
+            }
+        } catch {
+            fail("\(error)")
+        }
+    }
+
+    /// Answers a protocol error after every earlier answer, then closes the connection:
+    /// the byte stream can no longer be trusted.
+    private func fail(_ reason: String) {
+        logger.info("closing a client connection: \(reason)")
+        let slot = allocate()
+        closeAfter = slot
+        let message = reason.hasPrefix("Protocol error") ? reason : "Protocol error: \(reason)"
+        answer(.error("ERR \(message)"), in: slot)
+    }
+
+    private func allocate() -> Int {
+        slots.append(nil)
+        return firstSlot + slots.count - 1
+    }
+
+    /// Fills `slot` and writes every answer that is now at the head of the line.
+    private func answer(_ value: RESPValue, in slot: Int) {
+        guard slot >= firstSlot, slot - firstSlot < slots.count else { return }
+        slots[slot - firstSlot] = value
+        drain()
+    }
+
+    private func drain() {
+        guard let context else { return }
+        var written = 0
+        while written < slots.count, let value = slots[written] {
+            RESPEncoder.encode(value, into: &output)
+            written += 1
+        }
+        guard written > 0 else { return }
+        slots.removeFirst(written)
+        firstSlot += written
+        context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: output)), promise: nil)
+        output.removeAll(keepingCapacity: true)
+        if let last = closeAfter, firstSlot > last { context.close(promise: nil) }
+    }
+
+    private func execute(_ command: ClientCommand) {
+        let slot = allocate()
+        switch command {
+        case .ping(let message):
+            answer(message.map { .bulkString($0) } ?? .simpleString("PONG"), in: slot)
+        case .quit:
+            closeAfter = slot
+            answer(.ok, in: slot)
+        case .hello:
+            answer(helloReply(), in: slot)
+        case .clientSetName, .clientSetInfo, .select:
+            answer(.ok, in: slot)
+        case .command, .configGet:
+            answer(.array([]), in: slot)
+        case .info:
+            answer(.bulk(info()), in: slot)
+        case .leader:
+            answer(node.raft.leaderID.map { .bulk("\($0.rawValue)") } ?? .nullBulkString, in: slot)
+        case .status:
+            answer(.bulk(status()), in: slot)
+        case .get(let key):
+            node.read([key]) { [self] values in
+                answer(values.map { .bulk($0[0].value) } ?? noReadPoint, in: slot)
+            }
+        case .mget(let keys):
+            node.read(keys) { [self] values in
+                answer(values.map { .array($0.map { .bulk($0.value) }) } ?? noReadPoint, in: slot)
+            }
+        case .exists(let keys):
+            node.read(keys) { [self] values in
+                answer(values.map { .integer(Int64($0.filter { $0.value != nil }.count)) } ?? noReadPoint, in: slot)
+            }
+        case .write(let write):
+            let request = KVRequest(command: write, time: MonotonicClock.wallNow())
+            node.write(request) { [self] outcome in answer(Self.value(outcome), in: slot) }
+        case .exec(let session, let sequence, let write):
+            let request = KVRequest(
+                session: session, sequence: sequence, command: write, time: MonotonicClock.wallNow())
+            node.write(request) { [self] outcome in answer(Self.value(outcome), in: slot) }
+        }
+    }
+
+    private var noReadPoint: RESPValue {
+        .error("TRYAGAIN no linearizable read point (no leader reachable in time)")
+    }
+
+    static func value(_ outcome: KVOutcome) -> RESPValue {
+        switch outcome {
+        case .reply(let reply): RESPValue(reply)
+        case .failed(let reason): .error("TRYAGAIN \(reason)")
+        }
+    }
+
+    private func helloReply() -> RESPValue {
+        let role: String = node.raft.role == .leader ? "master" : "replica"
+        return .array([
+            .bulk("server"), .bulk("synod"), .bulk("version"), .bulk("0.1.0"), .bulk("proto"), .integer(2),
+            .bulk("id"), .integer(Int64(node.configuration.id.rawValue)), .bulk("mode"), .bulk("cluster"),
+            .bulk("role"), .bulk(role), .bulk("modules"), .array([]),
+        ])
+    }
+
+    private func info() -> String {
+        let raft = node.raft
+        let lines = [
+            "# Server", "redis_version:7.0.0", "synod_version:0.1.0", "synod_node:\(node.configuration.id.rawValue)",
+            "", "# Replication", "role:\(raft.role == .leader ? "master" : "slave")",
+            "synod_role:\(raft.role.rawValue)", "synod_term:\(raft.term.rawValue)",
+            "synod_leader:\(raft.leaderID.map { "\($0.rawValue)" } ?? "")",
+            "synod_commit_index:\(raft.commitIndex.rawValue)",
+            "synod_applied_index:\(node.store.appliedIndex.rawValue)",
+            "synod_last_index:\(raft.log.lastIndex.rawValue)", "", "# Keyspace",
+            "db0:keys=\(node.store.keyCount),expires=0,avg_ttl=0", "",
+        ]
+        return lines.joined(separator: "\r\n")
+    }
+
+    private func status() -> String {
+        let raft = node.raft
+        return "id=\(node.configuration.id.rawValue) role=\(raft.role.rawValue) term=\(raft.term.rawValue) "
+            + "leader=\(raft.leaderID.map { "\($0.rawValue)" } ?? "-") commit=\(raft.commitIndex.rawValue) "
+            + "applied=\(node.store.appliedIndex.rawValue) last=\(raft.log.lastIndex.rawValue)"
+            + (raft.catchUp != nil ? " catching-up" : "")
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        context.close(promise: nil)
+    }
+}

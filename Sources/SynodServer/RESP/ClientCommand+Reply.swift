@@ -1,0 +1,32 @@
+import KV
+
+extension RESPValue {
+    /// The answer a Redis client expects to a reply of the key-value store:
+    ///
+    /// - `.value` (GET): the value as a bulk string, or the null bulk string when absent;
+    /// - `.done` (SET): `+OK`; `.applied` (SET NX/XX): `+OK`, or the null bulk string when
+    ///   the condition failed, as Redis answers;
+    /// - `.integer` (INCR, APPEND, DEL): the number; `.sessionOpened`: the session id;
+    /// - `.cas` (CAS): a two-element array, `:1` or `:0` for success, then the key's value
+    ///   after the operation (a bulk string, or null when absent);
+    /// - `.failed`, `.sessionExpired`, `.outOfOrder`: an error (`ERR ...`,
+    ///   `SESSIONEXPIRED ...`, `OUTOFORDER ...`).
+    ///
+    /// ```swift
+    /// RESPValue(KVReply.applied(false))  // .nullBulkString
+    /// ```
+    public init(_ reply: KVReply) {
+        switch reply {
+        case .value(let value, _): self = .bulk(value)
+        case .done, .applied(true): self = .ok
+        case .applied(false): self = .nullBulkString
+        case .integer(let number): self = .integer(number)
+        case .sessionOpened(let id): self = .integer(Int64(clamping: id))
+        case .cas(let succeeded, let current): self = .array([.integer(succeeded ? 1 : 0), .bulk(current)])
+        case .failed(.notAnInteger): self = ClientCommandError.notAnInteger.reply
+        case .failed(.overflow): self = ClientCommandError.overflow.reply
+        case .sessionExpired: self = ClientCommandError.sessionExpired.reply
+        case .outOfOrder: self = ClientCommandError.outOfOrder.reply
+        }
+    }
+}

@@ -1,0 +1,43 @@
+import Raft
+import SynodCore
+
+/// Everything one `synod serve` process needs to know: who it is, who its peers are,
+/// where its data lives and which ports it listens on.
+public struct ServerConfiguration: Sendable {
+    /// This server's id and every member's peer address (`host:port`).
+    public var id: NodeID
+    public var peers: [NodeID: String]
+    /// A cluster's name: a peer that presents another one is refused.
+    public var clusterID: String
+    public var dataDirectory: String
+    public var clientHost: String
+    public var clientPort: Int
+    public var raft: RaftConfiguration
+    /// Frames larger than this are refused on either port.
+    public var maxFrameSize: Int
+    /// Every this many applied entries the server snapshots its state machine.
+    public var snapshotEvery: Int
+    /// How reads are confirmed: ReadIndex (a heartbeat round) or a leader lease.
+    public var readConfirmation: ReadConfirmation = .readIndex
+    /// How long a client request may wait for a leader before it fails.
+    public var requestTimeout: TimeSpan = .seconds(5)
+
+    public init(
+        id: NodeID, peers: [NodeID: String], clusterID: String = "synod", dataDirectory: String,
+        clientHost: String = "127.0.0.1", clientPort: Int, raft: RaftConfiguration = RaftConfiguration(),
+        maxFrameSize: Int = 16 << 20, snapshotEvery: Int = 10_000
+    ) {
+        self.id = id
+        self.peers = peers
+        self.clusterID = clusterID
+        self.dataDirectory = dataDirectory
+        self.clientHost = clientHost
+        self.clientPort = clientPort
+        self.raft = raft
+        self.maxFrameSize = maxFrameSize
+        self.snapshotEvery = snapshotEvery
+    }
+
+    /// The members in id order.
+    public var members: [NodeID] { peers.keys.sorted() }
+}
