@@ -9,6 +9,11 @@ public struct RaftConfiguration: Sendable, Equatable {
     public var electionTimeoutMax: TimeSpan
     /// At most this many entries ride in one AppendEntries.
     public var maxEntriesPerAppend: Int
+    /// Flow control: at most this many AppendEntries carrying entries, and this many
+    /// bytes of entries, in flight to one follower; beyond them the leader waits for
+    /// acknowledgements (heartbeats still go out).
+    public var maxInflightAppends: Int = 256
+    public var maxInflightBytes: Int = 16 << 20
     /// A snapshot goes to a lagging follower in chunks of at most this many bytes.
     public var snapshotChunkSize: Int
     /// PreVote (§9.6): a server whose election timer fires first asks whether it could

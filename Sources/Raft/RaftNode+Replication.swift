@@ -13,6 +13,30 @@ struct FollowerProgress: Sendable {
     var snapshotAcked = 0
     /// The heartbeat round of the answer that last raised `matchIndex`.
     var matchRound: UInt64 = 0
+    /// Flow control: the last index and size of each unanswered AppendEntries that
+    /// carried entries, oldest first, and their total size.
+    var inflight: [Inflight] = []
+    var inflightBytes = 0
+
+    struct Inflight: Sendable {
+        var last: LogIndex
+        var bytes: Int
+    }
+
+    /// Forgets what was in flight up to `index` (acknowledged), or everything.
+    mutating func acknowledge(through index: LogIndex?) {
+        guard let index else {
+            inflight.removeAll()
+            inflightBytes = 0
+            return
+        }
+        var count = 0
+        while count < inflight.count, inflight[count].last <= index {
+            inflightBytes -= inflight[count].bytes
+            count += 1
+        }
+        if count > 0 { inflight.removeFirst(count) }
+    }
 }
 
 /// What only a leader keeps.
@@ -74,8 +98,22 @@ extension RaftNode {
     mutating func sendAppend(slot: Int) {
         let progress = leaderState!.progress[slot]
         if progress.nextIndex <= log.baseIndex { return sendSnapshotChunk(slot: slot) }
-        let prev = progress.nextIndex.advanced(by: -1)
-        let entries = Array(log.entries(from: progress.nextIndex, limit: configuration.maxEntriesPerAppend))
+        var prev = progress.nextIndex.advanced(by: -1)
+        var entries = Array(log.entries(from: progress.nextIndex, limit: configuration.maxEntriesPerAppend))
+        if !progress.isProbing, !entries.isEmpty {
+            if isThrottled(progress) {
+                // Flow control: the follower has enough to chew on. A bare heartbeat at
+                // what it is known to hold keeps it following without a rejection; the
+                // next acknowledgement sends more.
+                entries = []
+                if log.term(at: progress.matchIndex) != nil { prev = progress.matchIndex }
+            } else {
+                let bytes = entries.reduce(0) { $0 + $1.data.count + 32 }
+                leaderState!.progress[slot].inflight.append(
+                    FollowerProgress.Inflight(last: entries.last!.index, bytes: bytes))
+                leaderState!.progress[slot].inflightBytes += bytes
+            }
+        }
         let request = AppendEntries(
             term: term, prevLogIndex: prev, prevLogTerm: log.term(at: prev) ?? .zero, entries: entries,
             leaderCommit: commitIndex, round: leaderState!.round)
@@ -163,16 +201,32 @@ extension RaftNode {
         defer { sendTimeoutNowIfReady(slot: slot) }
         var progress = leaderState!.progress[slot]
         if response.success {
+            if isThrottled(progress), response.matchIndex <= progress.matchIndex {
+                // Throttled, and the follower answered without catching up (a bare
+                // heartbeat at its match index): what was in flight is lost. Probe again
+                // from the match, or replication to it would stall for good.
+                progress.isProbing = true
+                progress.acknowledge(through: nil)
+                progress.nextIndex = progress.matchIndex.advanced(by: 1)
+                leaderState!.progress[slot] = progress
+                sendAppend(slot: slot)
+                return
+            }
             if response.matchIndex > progress.matchIndex {
                 progress.matchIndex = response.matchIndex
                 progress.matchRound = response.round
             }
             if progress.nextIndex <= progress.matchIndex { progress.nextIndex = progress.matchIndex.advanced(by: 1) }
             let wasProbing = progress.isProbing
+            let wasThrottled = isThrottled(progress)
             progress.isProbing = false
+            progress.acknowledge(through: progress.matchIndex)
             leaderState!.progress[slot] = progress
             advanceCommitIndex()
-            if wasProbing, progress.nextIndex <= log.lastIndex { sendAppend(slot: slot) }
+            // Send more only when this answer freed room: a throttled follower's answer to a
+            // bare heartbeat frees none, and resending at once would ping-pong forever.
+            let freed = wasThrottled && !isThrottled(progress)
+            if wasProbing || freed, progress.nextIndex <= log.lastIndex { sendAppend(slot: slot) }
             return
         }
         // A rejection at or below what the follower already acknowledged is stale, unless
@@ -192,8 +246,15 @@ extension RaftNode {
         next = min(max(next, progress.matchIndex.advanced(by: 1)), log.lastIndex.advanced(by: 1))
         progress.nextIndex = next
         progress.isProbing = true
+        progress.acknowledge(through: nil)
         leaderState!.progress[slot] = progress
         sendAppend(slot: slot)
+    }
+
+    /// Whether flow control holds back entries for this follower.
+    func isThrottled(_ progress: FollowerProgress) -> Bool {
+        progress.inflight.count >= configuration.maxInflightAppends
+            || progress.inflightBytes >= configuration.maxInflightBytes
     }
 
     /// Raises the High-Water Mark to the highest index a majority has made durable,

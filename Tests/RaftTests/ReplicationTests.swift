@@ -348,3 +348,50 @@ import Testing
         #expect(cluster[3].log == cluster[1].log)
     }
 }
+
+@Suite("Flow control")
+struct FlowControlTests {
+    @Test("a leader keeps at most maxInflightAppends unanswered appends in flight to a follower")
+    func inflightLimit() {
+        var configuration = RaftConfiguration()
+        configuration.maxInflightAppends = 3
+        var cluster = clusterWithLeader(configuration: configuration)
+        cluster.settle()
+        _ = cluster.take()
+        // Ten proposals while the followers answer nothing.
+        var sent: [AppendEntries] = []
+        for i in 0..<10 {
+            let (_, out) = cluster.propose([UInt8(i)], on: 1)
+            sent += out.messages.to(2).appends
+        }
+        #expect(sent.filter { !$0.entries.isEmpty }.count == 3, "only three appends with entries may be in flight")
+        // Acknowledging them lets the rest go.
+        cluster.sync(1)
+        cluster.settle()
+        #expect(cluster[2].log.lastIndex == cluster[1].log.lastIndex)
+        #expect(cluster[1].commitIndex == cluster[1].log.lastIndex)
+    }
+}
+
+extension FlowControlTests {
+    @Test("a throttled follower whose appends were lost is probed again, not left behind")
+    func lostInflightAppendsRecover() {
+        var configuration = RaftConfiguration()
+        configuration.maxInflightAppends = 2
+        var cluster = clusterWithLeader(configuration: configuration)
+        cluster.settle()
+        for i in 0..<6 { cluster.propose([UInt8(i)], on: 1) }
+        cluster.sync(1)
+        // Everything in flight to node 2 is lost.
+        _ = cluster.take(to: 2)
+        cluster.settle()
+        #expect(cluster[2].log.lastIndex < cluster[1].log.lastIndex)
+        // Heartbeats go on; within a few rounds node 2 has everything again.
+        for _ in 0..<5 {
+            cluster.now = cluster.now + .milliseconds(10)
+            cluster.tick(1)
+            cluster.settle()
+        }
+        #expect(cluster[2].log.lastIndex == cluster[1].log.lastIndex, "replication to the follower stalled")
+    }
+}
