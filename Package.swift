@@ -29,6 +29,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.1.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.1.0"),
     ],
     targets: [
         .target(name: "SynodCore", swiftSettings: strict),
@@ -51,7 +53,10 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: strict
         ),
@@ -62,6 +67,8 @@ let package = Package(
                 "SynodCore", "Raft", "Simulation", "Checker", "Lab", "KV", "Storage", "SynodServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: strict
         ),
@@ -72,7 +79,10 @@ let package = Package(
             name: "StorageTests", dependencies: ["Storage", "SynodCore", "SynodTestSupport"], swiftSettings: strict),
         .testTarget(
             name: "SynodServerTests",
-            dependencies: ["SynodServer", "Raft", "KV", "SynodCore", "Checker", "SynodTestSupport"],
+            dependencies: [
+                "SynodServer", "Raft", "KV", "SynodCore", "Checker", "SynodTestSupport",
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
             swiftSettings: strict),
         .testTarget(name: "KVTests", dependencies: ["KV", "SynodCore"], swiftSettings: strict),
         .testTarget(

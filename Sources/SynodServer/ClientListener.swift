@@ -66,7 +66,8 @@ final class ClientHandler: ChannelInboundHandler {
                 do {
                     command = try ClientCommand(request)
                 } catch {
-                    answer(error.reply, in: allocate())
+                    node.metrics.request(.invalid)
+                    answer(error.reply, in: allocate(), kind: .invalid)
                     continue
                 }
                 if let command { execute(command) }
@@ -83,12 +84,19 @@ final class ClientHandler: ChannelInboundHandler {
         let slot = allocate()
         closeAfter = slot
         let message = reason.hasPrefix("Protocol error") ? reason : "Protocol error: \(reason)"
-        answer(.error("ERR \(message)"), in: slot)
+        node.metrics.request(.protocolError)
+        answer(.error("ERR \(message)"), in: slot, kind: .protocolError)
     }
 
     private func allocate() -> Int {
         slots.append(nil)
         return firstSlot + slots.count - 1
+    }
+
+    /// Counts an error answer to a request of `kind`, then answers it.
+    private func answer(_ value: RESPValue, in slot: Int, kind: ClientRequestKind) {
+        if case .error = value { node.metrics.error(kind) }
+        answer(value, in: slot)
     }
 
     /// Fills `slot` and writes every answer that is now at the head of the line.
@@ -115,6 +123,7 @@ final class ClientHandler: ChannelInboundHandler {
 
     private func execute(_ command: ClientCommand) {
         let slot = allocate()
+        node.metrics.request(command.metricsKind)
         switch command {
         case .ping(let message):
             answer(message.map { .bulkString($0) } ?? .simpleString("PONG"), in: slot)
@@ -135,23 +144,25 @@ final class ClientHandler: ChannelInboundHandler {
             answer(.bulk(status()), in: slot)
         case .get(let key):
             node.read([key]) { [self] values in
-                answer(values.map { .bulk($0[0].value) } ?? noReadPoint, in: slot)
+                answer(values.map { .bulk($0[0].value) } ?? noReadPoint, in: slot, kind: .get)
             }
         case .mget(let keys):
             node.read(keys) { [self] values in
-                answer(values.map { .array($0.map { .bulk($0.value) }) } ?? noReadPoint, in: slot)
+                answer(values.map { .array($0.map { .bulk($0.value) }) } ?? noReadPoint, in: slot, kind: .mget)
             }
         case .exists(let keys):
             node.read(keys) { [self] values in
-                answer(values.map { .integer(Int64($0.filter { $0.value != nil }.count)) } ?? noReadPoint, in: slot)
+                answer(
+                    values.map { .integer(Int64($0.filter { $0.value != nil }.count)) } ?? noReadPoint, in: slot,
+                    kind: .exists)
             }
         case .write(let write):
             let request = KVRequest(command: write, time: MonotonicClock.wallNow())
-            node.write(request) { [self] outcome in answer(Self.value(outcome), in: slot) }
+            node.write(request) { [self] outcome in answer(Self.value(outcome), in: slot, kind: .write) }
         case .exec(let session, let sequence, let write):
             let request = KVRequest(
                 session: session, sequence: sequence, command: write, time: MonotonicClock.wallNow())
-            node.write(request) { [self] outcome in answer(Self.value(outcome), in: slot) }
+            node.write(request) { [self] outcome in answer(Self.value(outcome), in: slot, kind: .exec) }
         }
     }
 
@@ -163,6 +174,7 @@ final class ClientHandler: ChannelInboundHandler {
         switch outcome {
         case .reply(let reply): RESPValue(reply)
         case .failed(let reason): .error("TRYAGAIN \(reason)")
+        case .busy(let reason): .error("BUSY \(reason)")
         }
     }
 
@@ -200,5 +212,21 @@ final class ClientHandler: ChannelInboundHandler {
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         context.close(promise: nil)
+    }
+}
+
+extension ClientCommand {
+    /// The `kind` label this command counts under in the client metrics.
+    var metricsKind: ClientRequestKind {
+        switch self {
+        case .get: .get
+        case .mget: .mget
+        case .exists: .exists
+        case .write: .write
+        case .exec: .exec
+        case .ping, .quit, .hello, .clientSetName, .clientSetInfo, .command, .configGet, .select, .info, .leader,
+            .status:
+            .admin
+        }
     }
 }

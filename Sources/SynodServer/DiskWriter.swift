@@ -17,15 +17,17 @@ final class DiskWriter: @unchecked Sendable {
     private var clearingCatchUp = false
     private let synced: @Sendable (PersistID) -> Void
     private let failed: @Sendable (StorageError) -> Void
+    private let metrics: ServerMetrics
 
     private static let idle = 0
     private static let work = 1
 
     init(
-        storage: FileStorage, synced: @escaping @Sendable (PersistID) -> Void,
+        storage: FileStorage, metrics: ServerMetrics, synced: @escaping @Sendable (PersistID) -> Void,
         failed: @escaping @Sendable (StorageError) -> Void
     ) {
         self.storage = storage
+        self.metrics = metrics
         self.synced = synced
         self.failed = failed
         let thread = Thread { [self] in run() }
@@ -68,12 +70,24 @@ final class DiskWriter: @unchecked Sendable {
             lock.unlock(withValue: Self.idle)
             if done { return }
             do throws(StorageError) {
+                let start = DispatchTime.now().uptimeNanoseconds
+                var entries = 0
                 for write in batch {
                     try storage.perform(
                         hardState: write.hardState, commitHint: hint, truncateFrom: write.truncateFrom,
                         snapshot: write.snapshot, entries: write.entries)
+                    entries += write.entries.count
                 }
-                if !batch.isEmpty || clear { try storage.sync() }
+                if !batch.isEmpty || clear {
+                    let syncStart = DispatchTime.now().uptimeNanoseconds
+                    try storage.sync()
+                    let end = DispatchTime.now().uptimeNanoseconds
+                    metrics.fsyncLatency.recordNanoseconds(end - syncStart)
+                    if !batch.isEmpty {
+                        metrics.appendLatency.recordNanoseconds(end - start)
+                        metrics.batchEntries.record(entries)
+                    }
+                }
                 if clear { try storage.clearCatchUp() }
             } catch {
                 failed(error)

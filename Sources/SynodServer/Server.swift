@@ -16,6 +16,9 @@ public final class Server: @unchecked Sendable {
     let node: ServerNode
     let network: PeerNetwork
     var clients: (any Channel)?
+    var metrics: (any Channel)?
+    /// Why the server stopped on its own (a fatal storage error), if it did.
+    public private(set) var stopReason: String?
 
     private init(group: MultiThreadedEventLoopGroup, node: ServerNode, network: PeerNetwork) {
         self.group = group
@@ -43,10 +46,21 @@ public final class Server: @unchecked Sendable {
         do {
             try await network.start()
             server.clients = try await ClientListener.start(node: node, logger: logger)
+            if let port = configuration.metricsPort {
+                server.metrics = try await MetricsEndpoint.start(
+                    host: configuration.metricsHost, port: port, loop: node.loop,
+                    registry: configuration.metricsRegistry,
+                    refresh: { [node, network] in node.metrics.peers.record(network.channels.count) },
+                    logger: logger)
+            }
         } catch {
             server.shutdownNow()
             try? await group.shutdownGracefully()
             throw error
+        }
+        node.onFatal = { [server] reason in
+            server.stopReason = reason
+            server.shutdownNow()
         }
         node.start()
         return server
@@ -54,6 +68,9 @@ public final class Server: @unchecked Sendable {
 
     /// The client port actually bound (useful with port 0).
     public var clientPort: Int? { clients?.localAddress?.port }
+
+    /// The metrics port actually bound, if there is one.
+    public var metricsPort: Int? { metrics?.localAddress?.port }
 
     /// Stops accepting, closes every connection and stops the disk thread.
     public func shutdown() async {
@@ -65,6 +82,7 @@ public final class Server: @unchecked Sendable {
     private func shutdownNow() {
         network.stop()
         clients?.close(promise: nil)
+        metrics?.close(promise: nil)
         node.loop.execute { [node] in node.stop() }
     }
 

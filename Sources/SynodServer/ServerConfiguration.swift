@@ -1,3 +1,5 @@
+import Metrics
+import Prometheus
 import Raft
 import SynodCore
 
@@ -19,8 +21,22 @@ public struct ServerConfiguration: Sendable {
     public var snapshotEvery: Int
     /// How reads are confirmed: ReadIndex (a heartbeat round) or a leader lease.
     public var readConfirmation: ReadConfirmation = .readIndex
+    /// Past this many entries appended but not yet committed, the leader refuses new
+    /// writes with `BUSY` instead of letting its log (and memory) grow without bound.
+    public var maxUncommittedEntries = 10_000
     /// How long a client request may wait for a leader before it fails.
     public var requestTimeout: TimeSpan = .seconds(5)
+    /// The metrics port (HTTP, `GET /metrics` in Prometheus text): none while
+    /// `metricsPort` is nil; 0 binds any free port (see `Server.metricsPort`).
+    public var metricsHost = "127.0.0.1"
+    public var metricsPort: Int?
+    /// The registry the metrics port serves.
+    public var metricsRegistry = PrometheusMetricsFactory.defaultRegistry
+    /// What this server's metrics are made with; nil for the process's `MetricsSystem`
+    /// (which `synod serve` bootstraps over `metricsRegistry`). Tests that run several
+    /// servers in one process pass `SynodMetrics.makeFactory(registry:)` over a registry
+    /// of their own instead.
+    public var metricsFactory: (any MetricsFactory)?
 
     public init(
         id: NodeID, peers: [NodeID: String], clusterID: String = "synod", dataDirectory: String,

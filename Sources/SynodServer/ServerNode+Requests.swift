@@ -16,6 +16,11 @@ extension ServerNode {
     private func write(_ encoded: [UInt8], deadline: Instant, done: @escaping (KVOutcome) -> Void) {
         loop.preconditionInEventLoop()
         if let storageFailure { return done(.failed("storage failed: \(storageFailure)")) }
+        if raft.role == .leader,
+            raft.log.lastIndex.rawValue - raft.commitIndex.rawValue >= UInt64(configuration.maxUncommittedEntries)
+        {
+            return done(.busy("\(configuration.maxUncommittedEntries) writes are waiting to commit; retry later"))
+        }
         var result = ProposeResult.rejected(leaderHint: nil)
         step { node, now, out in result = node.propose(encoded, at: now, into: &out) }
         switch result {
@@ -123,10 +128,10 @@ struct ForwardedOutcome {
     init(decoding bytes: [UInt8]) {
         var reader = BinaryReader(bytes)
         do {
-            if try reader.readByte() == 1 {
-                outcome = .reply(try KVReply(decoding: Array(bytes.dropFirst())))
-            } else {
-                outcome = .failed(try reader.readString())
+            switch try reader.readByte() {
+            case 1: outcome = .reply(try KVReply(decoding: Array(bytes.dropFirst())))
+            case 2: outcome = .busy(try reader.readString())
+            default: outcome = .failed(try reader.readString())
             }
         } catch {
             outcome = .failed("the leader's answer does not decode: \(error)")
@@ -136,11 +141,15 @@ struct ForwardedOutcome {
     func encoded() -> [UInt8] {
         switch outcome {
         case .reply(let reply): return [1] + reply.encoded()
-        case .failed(let reason):
-            var writer = BinaryWriter(reservingCapacity: 8 + reason.utf8.count)
-            writer.writeByte(0)
-            writer.writeString(reason)
-            return writer.bytes
+        case .failed(let reason): return Self.encode(tag: 0, reason)
+        case .busy(let reason): return Self.encode(tag: 2, reason)
         }
+    }
+
+    private static func encode(tag: UInt8, _ reason: String) -> [UInt8] {
+        var writer = BinaryWriter(reservingCapacity: 8 + reason.utf8.count)
+        writer.writeByte(tag)
+        writer.writeString(reason)
+        return writer.bytes
     }
 }

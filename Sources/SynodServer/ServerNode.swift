@@ -1,5 +1,6 @@
 import KV
 import Logging
+import Metrics
 import NIOCore
 import Raft
 import Storage
@@ -46,8 +47,13 @@ final class ServerNode: @unchecked Sendable {
     var compactionQueued = false
     /// Set when the disk failed: the server stops acknowledging anything.
     var storageFailure: StorageError?
+    /// Called once when the server must stop (a fatal storage error).
+    var onFatal: ((String) -> Void)?
     /// Whether the core started in catch-up (see `CatchUp`) and has not left it yet.
     var catchingUp = false
+    let metrics: ServerMetrics
+    /// Publishes the core's state to the gauges after each step (see `Metrics.swift`).
+    var observer: CoreMetricsObserver
 
     struct Waiter {
         var term: Term
@@ -64,6 +70,8 @@ final class ServerNode: @unchecked Sendable {
         self.configuration = configuration
         self.loop = loop
         self.logger = logger
+        metrics = ServerMetrics(node: configuration.id, factory: configuration.metricsFactory ?? MetricsSystem.factory)
+        observer = CoreMetricsObserver(metrics: metrics)
         let (storage, recovered) = try FileStorage.open(directory: configuration.dataDirectory + "/wal")
         for note in recovered.notes { logger.warning("storage recovery: \(note)") }
         let catchUp = recovered.damage.map { CatchUp(possibleEnd: $0.possibleEnd, term: recovered.hardState.term) }
@@ -95,7 +103,7 @@ final class ServerNode: @unchecked Sendable {
             "recovered \(recovered.hardState), snapshot through \(recovered.baseIndex), log through \(recovered.lastIndex)"
         )
         disk = DiskWriter(
-            storage: storage,
+            storage: storage, metrics: metrics,
             synced: { [weak self] id in
                 guard let self else { return }
                 self.loop.execute { self.step { node, now, out in node.synced(through: id, at: now, into: &out) } }
@@ -142,6 +150,7 @@ final class ServerNode: @unchecked Sendable {
             logger.notice("caught up after the storage damage: voting again")
             disk.clearCatchUp()
         }
+        observer.observe(raft, applied: store.appliedIndex)
         schedule(output.wakeAt)
     }
 
@@ -157,11 +166,19 @@ final class ServerNode: @unchecked Sendable {
         }
     }
 
+    /// A full disk stops writes but the server keeps serving reads; any other storage
+    /// error (a failed fsync above all: the kernel may have dropped the data) stops the
+    /// server, since nothing it acknowledged afterwards could be trusted.
     private func diskFailed(_ error: StorageError) {
         storageFailure = error
-        logger.critical("storage failed: \(error); this server acknowledges nothing more and must be restarted")
         for (_, waiter) in waiting { waiter.done(.failed("storage failed: \(error)")) }
         waiting.removeAll()
+        if case .diskFull = error {
+            logger.error("\(error); writes are refused until the server is restarted with free space")
+        } else {
+            logger.critical("storage failed: \(error); stopping")
+            onFatal?("\(error)")
+        }
     }
 
     // MARK: The state machine
@@ -222,5 +239,8 @@ final class ServerNode: @unchecked Sendable {
 /// How a client operation ended: the store's reply, or why there is none.
 enum KVOutcome: Sendable {
     case reply(KVReply)
+    /// Not done, and perhaps done later (the write may still commit): retry under a session.
     case failed(String)
+    /// Refused before anything happened: the leader is overloaded.
+    case busy(String)
 }

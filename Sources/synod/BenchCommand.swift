@@ -6,6 +6,6 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure Synod's speed. Run in release mode: swift run -c release synod bench ...",
-        subcommands: [BenchSimCommand.self, BenchCheckerCommand.self, BenchWALCommand.self]
+        subcommands: [BenchSimCommand.self, BenchCheckerCommand.self, BenchWALCommand.self, BenchKVCommand.self]
     )
 }

@@ -2,6 +2,8 @@ import ArgumentParser
 import Dispatch
 import Foundation
 import Logging
+import Metrics
+import Prometheus
 import Raft
 import SynodCore
 import SynodServer
@@ -15,6 +17,7 @@ struct ServeCommand: ParsableCommand {
             Example: synod serve --id 1 --cluster 1=127.0.0.1:7101,2=127.0.0.1:7102,3=127.0.0.1:7103 \
             --data ./n1 --client-port 7201 --bootstrap
             The ports speak no TLS and no authentication yet: keep them on trusted networks (loopback).
+            With --metrics-port 9101, http://127.0.0.1:9101/metrics serves Prometheus text (see the README).
             """
     )
 
@@ -48,9 +51,18 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel = "info"
 
+    @Option(help: "Serve Prometheus metrics over HTTP at /metrics on this port (none by default).")
+    var metricsPort: Int?
+
+    @Option(help: "The address the metrics port binds to.")
+    var metricsHost = "127.0.0.1"
+
     func validate() throws {
         guard id > 0 else { throw ValidationError("--id must be positive") }
         guard (1...65_535).contains(clientPort) else { throw ValidationError("--client-port must be 1...65535") }
+        if let metricsPort, !(1...65_535).contains(metricsPort) {
+            throw ValidationError("--metrics-port must be 1...65535")
+        }
         guard ["readindex", "lease"].contains(readMode) else {
             throw ValidationError("--read-mode: readindex or lease")
         }
@@ -84,36 +96,43 @@ struct ServeCommand: ParsableCommand {
             id: NodeID(id), peers: try members(), clusterID: clusterID, dataDirectory: data, clientHost: clientHost,
             clientPort: clientPort, maxFrameSize: maxFrameSize)
         configuration.readConfirmation = readMode == "lease" ? .lease : .readIndex
+        if let metricsPort {
+            // Once per process: the server's metrics (and any library's) go to this registry.
+            let registry = PrometheusCollectorRegistry()
+            MetricsSystem.bootstrap(SynodMetrics.makeFactory(registry: registry))
+            configuration.metricsRegistry = registry
+            configuration.metricsHost = metricsHost
+            configuration.metricsPort = metricsPort
+        }
         let outcome = ServeOutcome()
         let done = DispatchSemaphore(value: 0)
         let bootstrap = self.bootstrap
+        SignalWaiter.start { number in
+            logger.info("signal \(number): shutting down")
+            Task { await outcome.server?.shutdown() }
+        }
         Task {
             do {
                 let server = try await Server.start(configuration, bootstrap: bootstrap, logger: logger)
                 outcome.set(server: server)
                 try await server.waitUntilClosed()
+                if let fatal = server.stopReason { outcome.set(fatal: fatal) }
             } catch {
                 logger.critical("cannot serve: \(error)")
                 outcome.set(failure: "\(error)")
             }
             done.signal()
         }
-        let signals = [SIGTERM, SIGINT].map { number -> any DispatchSourceSignal in
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number)
-            source.setEventHandler {
-                logger.info("signal \(number): shutting down")
-                Task { await outcome.server?.shutdown() }
-            }
-            source.resume()
-            return source
-        }
         done.wait()
-        _ = signals
         if let failure = outcome.failure {
             var standardError = StandardStream.error
             print("synod serve: \(failure)", to: &standardError)
             throw ExitCode(2)
+        }
+        if let fatal = outcome.fatal {
+            var standardError = StandardStream.error
+            print("synod serve: stopped: \(fatal)", to: &standardError)
+            throw ExitCode(1)
         }
     }
 }
@@ -123,9 +142,12 @@ final class ServeOutcome: @unchecked Sendable {
     private let lock = NSLock()
     private var storedServer: Server?
     private var storedFailure: String?
+    private var storedFatal: String?
 
     var server: Server? { lock.withLock { storedServer } }
     var failure: String? { lock.withLock { storedFailure } }
     func set(server: Server) { lock.withLock { storedServer = server } }
     func set(failure: String) { lock.withLock { storedFailure = failure } }
+    var fatal: String? { lock.withLock { storedFatal } }
+    func set(fatal: String) { lock.withLock { storedFatal = fatal } }
 }

@@ -1,0 +1,177 @@
+import ArgumentParser
+import Foundation
+import Histogram
+import SynodServer
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// `synod bench kv`: a closed-loop load generator against a running Synod cluster, in
+/// the style of `redis-benchmark` but with writes and reads told apart, HdrHistogram
+/// percentiles, every error counted, and the generator's own CPU use beside the figures.
+///
+/// Exit codes: 0 once the figures are printed; 1 when more than 1 % of the operations
+/// failed; 2 on bad arguments or an unreachable target; 130 when interrupted (after
+/// printing what was measured and stopping a cluster it started).
+struct BenchKVCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "kv",
+        abstract: "Load a Synod cluster with closed-loop clients; print ops/s, p50/p99/p999 and client CPU.",
+        discussion: """
+            Each client is a thread with its own connection that sends one request (SET or GET of a \
+            random key among --keys, a GET with probability --read-ratio), waits for the answer, and \
+            sends the next. The run stops after --ops operations in all or --seconds, whichever comes \
+            first. When --read-ratio is above 0, every key is first written once (not measured), so \
+            that reads return real values. Reads are linearizable (the server's read mode). \
+            The target is --target, else the leader of the cluster in --dir (./synod-data), else \
+            127.0.0.1:7201. With --start-cluster a fresh 3-node cluster is started in --dir (or a \
+            temporary directory under the working directory, removed afterwards), loaded, and stopped. \
+            Build in release mode: swift run -c release synod bench kv
+            """
+    )
+
+    @Option(help: "Concurrent clients, each with its own connection.")
+    var clients = 16
+
+    @Option(help: "Operations in all (the run stops at --ops or --seconds, whichever comes first).")
+    var ops = 20_000
+
+    @Option(help: "The most seconds the measured run may take.")
+    var seconds = 60.0
+
+    @Option(help: "Bytes per value written.")
+    var valueSize = 256
+
+    @Option(help: "Fraction of operations that are reads (GET); the rest are writes (SET).")
+    var readRatio = 0.5
+
+    @Option(help: "Distinct keys the operations pick from.")
+    var keys = 1_000
+
+    @Option(help: "HOST:PORT of the server to load (default: the leader of the cluster in --dir, else 127.0.0.1:7201).")
+    var target: String?
+
+    @Flag(help: "Start a fresh 3-node cluster, load its leader, and stop it afterwards.")
+    var startCluster = false
+
+    @Option(help: "The cluster's directory: where to find it (default ./synod-data), or where --start-cluster puts it.")
+    var dir: String?
+
+    @Option(help: "With --start-cluster: the port base (default: the first free one from 17100 on).")
+    var basePort: Int?
+
+    @Option(help: "Seconds one request may wait for its answer before it counts as failed.")
+    var timeout = 5.0
+
+    @Option(help: "Seed of the key and read/write choices.")
+    var seed: UInt64 = 1
+
+    @Flag(help: "Print one JSON object instead of the table.")
+    var json = false
+
+    func validate() throws {
+        guard (1...1_024).contains(clients) else { throw ValidationError("--clients must be 1...1024.") }
+        guard ops >= 1 else { throw ValidationError("--ops must be at least 1.") }
+        guard seconds > 0, seconds <= 3_600 else { throw ValidationError("--seconds must be above 0, at most 3600.") }
+        guard (0...(64 << 20)).contains(valueSize) else { throw ValidationError("--value-size must be 0...64 MiB.") }
+        guard (0...1).contains(readRatio) else { throw ValidationError("--read-ratio must be 0...1.") }
+        guard (1...10_000_000).contains(keys) else { throw ValidationError("--keys must be 1...10000000.") }
+        guard timeout > 0, timeout <= 600 else { throw ValidationError("--timeout must be above 0, at most 600.") }
+        if let target, BenchKVCommand.parse(target: target) == nil {
+            throw ValidationError("--target must be HOST:PORT with an IPv4 host, like 127.0.0.1:7201.")
+        }
+        if target != nil, startCluster { throw ValidationError("--target and --start-cluster exclude each other.") }
+        if basePort != nil, !startCluster { throw ValidationError("--base-port needs --start-cluster.") }
+        if let basePort, !(1_024...65_000).contains(basePort) {
+            throw ValidationError("--base-port must be 1024...65000.")
+        }
+    }
+
+    static func parse(target: String) -> (host: String, port: Int)? {
+        guard let colon = target.lastIndex(of: ":"), let port = Int(target[target.index(after: colon)...]),
+            (1...65_535).contains(port)
+        else { return nil }
+        let host = String(target[..<colon])
+        var address = in_addr()
+        guard host == "localhost" || inet_pton(AF_INET, host, &address) == 1 else { return nil }
+        return (host, port)
+    }
+
+    func run() throws {
+        var standardError = StandardStream.error
+        installInterruptHandlers()
+        var cluster: BenchKVCluster?
+        defer { cluster?.stop() }
+        if startCluster {
+            do {
+                cluster = try BenchKVCluster.start(in: dir, basePort: basePort)
+            } catch {
+                print("synod bench kv: \(error)", to: &standardError)
+                throw ExitCode(2)
+            }
+        } else if target == nil {
+            cluster = BenchKVCluster.find(in: dir ?? "./synod-data")
+        }
+        let (host, port, description) = try resolveTarget(cluster)
+        if benchKVInterrupted.load(ordering: .relaxed) { throw ExitCode(130) }
+        do {
+            let probe = try BenchKVConnection(host: host, port: port, timeout: timeout)
+            var ping: [UInt8] = []
+            BenchKVConnection.encode([Array("PING".utf8)[...]], into: &ping)
+            _ = try probe.roundTrip(ping)
+        } catch {
+            print("synod bench kv: the target \(host):\(port) cannot be reached: \(error)", to: &standardError)
+            throw ExitCode(2)
+        }
+
+        let load = BenchKVLoad(
+            host: host, port: port, clients: clients, operations: ops, seconds: seconds, valueSize: valueSize,
+            readRatio: readRatio, keys: keys, timeout: timeout, seed: seed)
+        var report = BenchKVReport(load: load, target: description)
+        if readRatio > 0 {
+            report.prefill = load.run(.prefill)
+        }
+        let serversBefore = cluster?.serverCPU() ?? [:]
+        let measured = load.run(.mixed)
+        let serversAfter = cluster?.serverCPU() ?? [:]
+        report.measured = measured
+        for (id, after) in serversAfter.sorted(by: { $0.key < $1.key }) {
+            if let before = serversBefore[id], measured.elapsed > 0 {
+                report.serverCPU.append((id, 100 * (after - before) / measured.elapsed))
+            }
+        }
+        report.interrupted = benchKVInterrupted.load(ordering: .relaxed)
+        var output = StandardStream.output
+        print(json ? report.json() : report.text(), to: &output)
+
+        if report.interrupted { throw ExitCode(130) }
+        let attempted = measured.attempted + (report.prefill?.attempted ?? 0)
+        let errors = measured.errors + (report.prefill?.errors ?? 0)
+        if errors * 100 > attempted { throw ExitCode(1) }
+    }
+
+    /// The address to load and how to describe it.
+    private func resolveTarget(_ cluster: BenchKVCluster?) throws -> (String, Int, String) {
+        if let target, let (host, port) = Self.parse(target: target) {
+            return (host == "localhost" ? "127.0.0.1" : host, port, "\(host):\(port)")
+        }
+        guard let cluster else { return ("127.0.0.1", 7_201, "127.0.0.1:7201 (no cluster found, the default)") }
+        guard let (id, port) = cluster.leaderPort(timeout: 10) else {
+            var standardError = StandardStream.error
+            print("synod bench kv: the cluster in \(cluster.directory) names no leader", to: &standardError)
+            throw ExitCode(2)
+        }
+        return ("127.0.0.1", port, "127.0.0.1:\(port), leader n\(id) of the cluster in \(cluster.directory)")
+    }
+
+    private func installInterruptHandlers() {
+        let handler: @convention(c) (Int32) -> Void = { _ in benchKVInterrupted.store(true, ordering: .relaxed) }
+        signal(SIGINT, handler)
+        signal(SIGTERM, handler)
+    }
+}
