@@ -193,11 +193,7 @@ extension RaftNode {
 
     mutating func handleAppendResponse(_ response: AppendEntriesResponse, from follower: NodeID) {
         guard role == .leader, let slot = leaderState!.slot(of: follower) else { return }
-        leaderState!.recentlyActive[slot] = true
-        if response.round > leaderState!.ackedRound[slot] {
-            leaderState!.ackedRound[slot] = response.round
-            confirmReads()
-        }
+        heard(from: slot, round: response.round)
         defer { sendTimeoutNowIfReady(slot: slot) }
         var progress = leaderState!.progress[slot]
         if response.success {
@@ -249,6 +245,16 @@ extension RaftNode {
         progress.acknowledge(through: nil)
         leaderState!.progress[slot] = progress
         sendAppend(slot: slot)
+    }
+
+    /// A follower answered (either kind of replication message): it counts as active
+    /// for CheckQuorum, and its answer to `round` may confirm waiting reads.
+    mutating func heard(from slot: Int, round: UInt64) {
+        leaderState!.recentlyActive[slot] = true
+        if round > leaderState!.ackedRound[slot] {
+            leaderState!.ackedRound[slot] = round
+            confirmReads()
+        }
     }
 
     /// Whether flow control holds back entries for this follower.

@@ -69,11 +69,7 @@ extension RaftNode {
 
     mutating func handleInstallSnapshotResponse(_ response: InstallSnapshotResponse, from follower: NodeID) {
         guard role == .leader, let slot = leaderState!.slot(of: follower) else { return }
-        leaderState!.recentlyActive[slot] = true
-        if response.round > leaderState!.ackedRound[slot] {
-            leaderState!.ackedRound[slot] = response.round
-            confirmReads()
-        }
+        heard(from: slot, round: response.round)
         var progress = leaderState!.progress[slot]
         if response.done {
             if response.lastIndex > progress.matchIndex {

@@ -16,10 +16,11 @@ final class PeerNetwork: PeerTransport, @unchecked Sendable {
     let configuration: ServerConfiguration
     var logger: Logger
     var channels: [NodeID: any Channel] = [:]
-    var unflushed: Set<NodeID> = []
+    /// Frames waiting for `flush`, per peer: one buffer and one write per peer per step,
+    /// not one per message.
+    var pending: [NodeID: [UInt8]] = [:]
     var listener: (any Channel)?
     var stopped = false
-    var scratch: [UInt8] = []
 
     init(node: ServerNode, logger: Logger) {
         self.node = node
@@ -92,16 +93,19 @@ final class PeerNetwork: PeerTransport, @unchecked Sendable {
     }
 
     private func write(_ frame: PeerFrame, to peer: NodeID) {
-        guard let channel = channels[peer] else { return }
-        scratch.removeAll(keepingCapacity: true)
-        frame.encode(into: &scratch)
-        channel.write(channel.allocator.buffer(bytes: scratch), promise: nil)
-        unflushed.insert(peer)
+        guard channels[peer] != nil else { return }
+        frame.encode(into: &pending[peer, default: []])
     }
 
     func flush() {
-        for peer in unflushed { channels[peer]?.flush() }
-        unflushed.removeAll(keepingCapacity: true)
+        // Through indices, so that emptying a buffer neither copies the dictionary nor
+        // gives up the buffer's capacity.
+        for index in pending.indices where !pending.values[index].isEmpty {
+            if let channel = channels[pending.keys[index]] {
+                channel.writeAndFlush(channel.allocator.buffer(bytes: pending.values[index]), promise: nil)
+            }
+            pending.values[index].removeAll(keepingCapacity: true)
+        }
     }
 
     // MARK: Connections
@@ -126,6 +130,7 @@ final class PeerNetwork: PeerTransport, @unchecked Sendable {
     func closed(_ channel: any Channel, peer: NodeID?, dialed: NodeID?) {
         if let peer, channels[peer] === channel {
             channels.removeValue(forKey: peer)
+            pending[peer]?.removeAll(keepingCapacity: true)
             logger.info("lost the connection to peer \(peer)")
         }
         if let dialed { redial(dialed) }
@@ -133,7 +138,8 @@ final class PeerNetwork: PeerTransport, @unchecked Sendable {
 
     static func address(of id: NodeID, in configuration: ServerConfiguration) throws -> (host: String, port: Int) {
         guard let text = configuration.peers[id] else { throw ServerError.badAddress("no address for \(id)") }
-        return try parseHostPort(text)
+        guard let address = parseHostPort(text) else { throw ServerError.badAddress("'\(text)' is not host:port") }
+        return address
     }
 }
 
@@ -244,10 +250,11 @@ public enum ServerError: Error, CustomStringConvertible, Sendable {
     }
 }
 
-/// `host:port` → its parts; the host must be given.
-func parseHostPort(_ text: String) throws -> (host: String, port: Int) {
-    guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
-        (1...65_535).contains(port), colon > text.startIndex
-    else { throw ServerError.badAddress("'\(text)' is not host:port") }
+/// `host:port` → its parts, or nil when `text` is not that (the host must be given,
+/// the port must be 1...65535). The one parser for every address Synod reads.
+public func parseHostPort(_ text: some StringProtocol) -> (host: String, port: Int)? {
+    guard let colon = text.lastIndex(of: ":"), colon > text.startIndex,
+        let port = Int(text[text.index(after: colon)...]), (1...65_535).contains(port)
+    else { return nil }
     return (String(text[..<colon]), port)
 }

@@ -91,22 +91,14 @@ struct BenchKVCluster {
     }
 
     /// Runs this executable with `arguments`, its standard output sent to standard
-    /// error, and returns its exit status (127 when it cannot start). `posix_spawn` and
-    /// `waitpid`, not Foundation's `Process`, whose wait can miss the child's exit.
+    /// error, and returns its exit status (127 when it cannot start).
     private static func runSelf(_ arguments: [String]) -> Int32 {
-        let executable =
-            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_adddup2(&actions, 2, 1)
-        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-        defer { for pointer in argv { free(pointer) } }
-        var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, executable, &actions, nil, argv, environ)
-        guard spawned == 0 else {
+        let pid: pid_t
+        do {
+            pid = try spawnSelf(arguments, output: .toStandardError)
+        } catch {
             var standardError = StandardStream.error
-            print("synod bench kv: cannot run \(executable): \(String(cString: strerror(spawned)))", to: &standardError)
+            print("synod bench kv: \(error)", to: &standardError)
             return 127
         }
         var status: Int32 = 0

@@ -93,10 +93,7 @@ struct BenchKVCommand: ParsableCommand {
     }
 
     static func parse(target: String) -> (host: String, port: Int)? {
-        guard let colon = target.lastIndex(of: ":"), let port = Int(target[target.index(after: colon)...]),
-            (1...65_535).contains(port)
-        else { return nil }
-        let host = String(target[..<colon])
+        guard let (host, port) = parseHostPort(target) else { return nil }
         var address = in_addr()
         guard host == "localhost" || inet_pton(AF_INET, host, &address) == 1 else { return nil }
         return (host, port)

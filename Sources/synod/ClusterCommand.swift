@@ -114,7 +114,7 @@ struct ClusterStart: ParsableCommand {
                 "\(node.clientPort)",
             ]
             if !FileManager.default.fileExists(atPath: data) { arguments.append("--bootstrap") }
-            launched[index].pid = try spawnDetached(arguments: arguments, log: "\(dir)/n\(node.id).log")
+            launched[index].pid = try spawnSelf(arguments, output: .detached(log: "\(dir)/n\(node.id).log"))
         }
         try (launched.map(\.line).joined(separator: "\n") + "\n").write(
             toFile: dir + "/cluster.txt", atomically: true, encoding: .utf8)
@@ -203,37 +203,4 @@ struct ClusterStop: ParsableCommand {
         for node in nodes where node.isRunning { kill(node.pid, SIGKILL) }
         for node in nodes { print("node \(node.id): stopped") }
     }
-}
-
-/// Starts `synod` (this very executable) with `arguments` in a session of its own, so
-/// that it outlives the launcher and ignores the launcher's terminal; its output goes to
-/// `log`. Returns its pid.
-func spawnDetached(arguments: [String], log: String) throws -> Int32 {
-    let executable =
-        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
-        ?? CommandLine.arguments[0]
-    var attributes = posix_spawnattr_t()
-    posix_spawnattr_init(&attributes)
-    defer { posix_spawnattr_destroy(&attributes) }
-    // POSIX_SPAWN_SETSID (0x80, glibc) is not imported into Swift.
-    posix_spawnattr_setflags(&attributes, 0x80)
-    var actions = posix_spawn_file_actions_t()
-    posix_spawn_file_actions_init(&actions)
-    defer { posix_spawn_file_actions_destroy(&actions) }
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-    posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_APPEND, 0o644)
-    posix_spawn_file_actions_adddup2(&actions, 1, 2)
-    // The server must inherit nothing but 0, 1 and 2: a caller's pipe or socket held open
-    // by a long-lived server would make that caller wait for the server to exit.
-    if let descriptors = try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd") {
-        for case let descriptor? in descriptors.map({ Int32($0) }) where descriptor > 2 {
-            _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC)
-        }
-    }
-    let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-    defer { for pointer in argv { free(pointer) } }
-    var pid: pid_t = 0
-    let status = posix_spawn(&pid, executable, &actions, &attributes, argv, environ)
-    guard status == 0 else { throw ClusterError("cannot start \(executable): \(String(cString: strerror(status)))") }
-    return pid
 }

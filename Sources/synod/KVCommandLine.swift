@@ -39,10 +39,10 @@ struct KVClientCommand: ParsableCommand {
 
     private func addresses() throws -> [(host: String, port: Int)] {
         try endpoints.split(separator: ",").map { text in
-            guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]) else {
+            guard let address = parseHostPort(text) else {
                 throw ValidationError("--endpoints: '\(text)' is not host:port")
             }
-            return (String(text[..<colon]), port)
+            return address
         }
     }
 

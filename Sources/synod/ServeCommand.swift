@@ -74,7 +74,7 @@ struct ServeCommand: ParsableCommand {
         var peers: [NodeID: String] = [:]
         for part in cluster.split(separator: ",") {
             let pieces = part.split(separator: "=", maxSplits: 1)
-            guard pieces.count == 2, let number = Int(pieces[0]), number > 0, pieces[1].contains(":") else {
+            guard pieces.count == 2, let number = Int(pieces[0]), number > 0, parseHostPort(pieces[1]) != nil else {
                 throw ValidationError("--cluster: '\(part)' is not id=host:port")
             }
             peers[NodeID(number)] = String(pieces[1])

@@ -1,4 +1,5 @@
 import Foundation
+import Histogram
 
 #if canImport(Glibc)
     import Glibc
@@ -8,8 +9,8 @@ import Foundation
     import Darwin
 #endif
 
-/// The p50 and p99 of one bench row's latencies, found by sorting: a row holds at most
-/// `--records` samples, so a histogram would buy nothing.
+/// The p50 and p99 of one bench row's latencies (HdrHistogram, three significant digits,
+/// as `synod bench kv` records them).
 struct LatencySummary: Sendable {
     var count: Int
     /// Seconds.
@@ -17,17 +18,11 @@ struct LatencySummary: Sendable {
     var p99: Double
 
     init(_ samples: [Double]) {
-        let sorted = samples.sorted()
-        count = sorted.count
-        p50 = Self.percentile(0.50, of: sorted)
-        p99 = Self.percentile(0.99, of: sorted)
-    }
-
-    /// The nearest-rank percentile of sorted samples (0 when there are none).
-    static func percentile(_ fraction: Double, of sorted: [Double]) -> Double {
-        guard !sorted.isEmpty else { return 0 }
-        let rank = Int((fraction * Double(sorted.count)).rounded(.up))
-        return sorted[min(sorted.count - 1, max(0, rank - 1))]
+        var histogram = Histogram<UInt64>(highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: .three)
+        for seconds in samples { histogram.record(UInt64(max(0, seconds * 1e9))) }
+        count = samples.count
+        p50 = samples.isEmpty ? 0 : Double(histogram.valueAtPercentile(50)) / 1e9
+        p99 = samples.isEmpty ? 0 : Double(histogram.valueAtPercentile(99)) / 1e9
     }
 }
 
