@@ -15,6 +15,7 @@ let package = Package(
     products: [
         .library(name: "SynodCore", targets: ["SynodCore"]),
         .library(name: "Raft", targets: ["Raft"]),
+        .library(name: "Paxos", targets: ["Paxos"]),
         .library(name: "Simulation", targets: ["Simulation"]),
         .library(name: "Checker", targets: ["Checker"]),
         .library(name: "KV", targets: ["KV"]),
@@ -35,6 +36,7 @@ let package = Package(
     targets: [
         .target(name: "SynodCore", swiftSettings: strict),
         .target(name: "Raft", dependencies: ["SynodCore"], swiftSettings: strict),
+        .target(name: "Paxos", dependencies: ["SynodCore"], swiftSettings: strict),
         .target(name: "KV", dependencies: ["SynodCore"], swiftSettings: strict),
         .target(name: "Storage", dependencies: ["SynodCore"], swiftSettings: strict),
         .target(name: "Checker", dependencies: ["SynodCore", "Raft"], swiftSettings: strict),
@@ -84,6 +86,7 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: strict),
+        .testTarget(name: "PaxosTests", dependencies: ["Paxos", "SynodCore"], swiftSettings: strict),
         .testTarget(name: "KVTests", dependencies: ["KV", "SynodCore"], swiftSettings: strict),
         .testTarget(
             name: "CheckerTests", dependencies: ["Checker", "SynodCore", "SynodTestSupport"], swiftSettings: strict),
