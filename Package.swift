@@ -66,7 +66,7 @@ let package = Package(
         .executableTarget(
             name: "synod",
             dependencies: [
-                "SynodCore", "Raft", "Simulation", "Checker", "Lab", "KV", "Storage", "SynodServer",
+                "SynodCore", "Raft", "Paxos", "Simulation", "Checker", "Lab", "KV", "Storage", "SynodServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "Metrics", package: "swift-metrics"),

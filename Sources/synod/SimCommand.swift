@@ -24,6 +24,12 @@ struct SimCommand: ParsableCommand {
             """
     )
 
+    @Option(
+        help: "The consensus protocol: raft, multipaxos (a replicated log) or paxos (many single-decree instances).")
+    var `protocol`: ConsensusProtocol = .raft
+
+    @OptionGroup var quorums: PaxosQuorumOptions
+
     @Option(help: "Servers in the cluster.")
     var nodes = 5
 
@@ -82,6 +88,7 @@ struct SimCommand: ParsableCommand {
         if nodes < 1 {
             throw ValidationError("--nodes must be at least 1.")
         }
+        try quorums.validate(for: `protocol`, nodes: nodes)
         if duration <= .zero {
             throw ValidationError("--duration must be longer than zero.")
         }
@@ -108,6 +115,13 @@ struct SimCommand: ParsableCommand {
     }
 
     func run() throws {
+        switch `protocol` {
+        case .raft: break
+        case .multipaxos, .paxos:
+            var standardError = StandardStream.error
+            print("error: --protocol \(`protocol`.rawValue) is not available yet.", to: &standardError)
+            throw ExitCode(2)
+        }
         let options = self.options
         let replay = ReplayCommand(options: options)
         let seedList: [UInt64] = seed.map { [$0] } ?? Array(1...UInt64(seeds ?? 100))
