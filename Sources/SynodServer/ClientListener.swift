@@ -8,7 +8,7 @@ import SynodCore
 /// The client port: RESP (the Redis protocol), so `redis-cli`, `redis-benchmark` and
 /// Redis client libraries work unchanged. Connections live on the node's event loop.
 enum ClientListener {
-    static func start(node: ServerNode, logger: Logger) async throws -> any Channel {
+    static func start(node: ReplicaNode<KVStore>, logger: Logger) async throws -> any Channel {
         let configuration = node.configuration
         let bootstrap = ServerBootstrap(group: node.loop)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -32,7 +32,7 @@ final class ClientHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
-    let node: ServerNode
+    let node: ReplicaNode<KVStore>
     let logger: Logger
     var parser: RESPParser
     /// Answers not yet written, oldest first; nil while a command is still running.
@@ -42,7 +42,7 @@ final class ClientHandler: ChannelInboundHandler {
     var context: ChannelHandlerContext?
     var output: [UInt8] = []
 
-    init(node: ServerNode, logger: Logger) {
+    init(node: ReplicaNode<KVStore>, logger: Logger) {
         self.node = node
         self.logger = logger
         let limit = node.configuration.maxFrameSize
@@ -143,26 +143,28 @@ final class ClientHandler: ChannelInboundHandler {
         case .status:
             answer(.bulk(status()), in: slot)
         case .get(let key):
-            node.read([key]) { [self] values in
-                answer(values.map { .bulk($0[0].value) } ?? noReadPoint, in: slot, kind: .get)
-            }
+            node.read(
+                { $0.read(key).value },
+                done: { [self] value in answer(value.map { .bulk($0) } ?? noReadPoint, in: slot, kind: .get) })
         case .mget(let keys):
-            node.read(keys) { [self] values in
-                answer(values.map { .array($0.map { .bulk($0.value) }) } ?? noReadPoint, in: slot, kind: .mget)
-            }
+            node.read(
+                { store in keys.map { store.read($0).value } },
+                done: { [self] values in
+                    answer(values.map { .array($0.map { .bulk($0) }) } ?? noReadPoint, in: slot, kind: .mget)
+                })
         case .exists(let keys):
-            node.read(keys) { [self] values in
-                answer(
-                    values.map { .integer(Int64($0.filter { $0.value != nil }.count)) } ?? noReadPoint, in: slot,
-                    kind: .exists)
-            }
+            node.read(
+                { store in keys.count { store.read($0).value != nil } },
+                done: { [self] count in
+                    answer(count.map { .integer(Int64($0)) } ?? noReadPoint, in: slot, kind: .exists)
+                })
         case .write(let write):
             let request = KVRequest(command: write, time: MonotonicClock.wallNow())
-            node.write(request) { [self] outcome in answer(Self.value(outcome), in: slot, kind: .write) }
+            node.write(request.encoded()) { [self] outcome in answer(Self.value(outcome), in: slot, kind: .write) }
         case .exec(let session, let sequence, let write):
             let request = KVRequest(
                 session: session, sequence: sequence, command: write, time: MonotonicClock.wallNow())
-            node.write(request) { [self] outcome in answer(Self.value(outcome), in: slot, kind: .exec) }
+            node.write(request.encoded()) { [self] outcome in answer(Self.value(outcome), in: slot, kind: .exec) }
         }
     }
 
@@ -170,9 +172,10 @@ final class ClientHandler: ChannelInboundHandler {
         .error("TRYAGAIN no linearizable read point (no leader reachable in time)")
     }
 
-    static func value(_ outcome: KVOutcome) -> RESPValue {
+    static func value(_ outcome: WriteOutcome) -> RESPValue {
         switch outcome {
-        case .reply(let reply): RESPValue(reply)
+        case .reply(let bytes):
+            (try? KVReply(decoding: bytes)).map(RESPValue.init) ?? .error("ERR the reply does not decode")
         case .failed(let reason): .error("TRYAGAIN \(reason)")
         case .busy(let reason): .error("BUSY \(reason)")
         }
@@ -195,9 +198,9 @@ final class ClientHandler: ChannelInboundHandler {
             "synod_role:\(raft.role.rawValue)", "synod_term:\(raft.term.rawValue)",
             "synod_leader:\(raft.leaderID.map { "\($0.rawValue)" } ?? "")",
             "synod_commit_index:\(raft.commitIndex.rawValue)",
-            "synod_applied_index:\(node.store.appliedIndex.rawValue)",
+            "synod_applied_index:\(node.state.appliedIndex.rawValue)",
             "synod_last_index:\(raft.log.lastIndex.rawValue)", "", "# Keyspace",
-            "db0:keys=\(node.store.keyCount),expires=0,avg_ttl=0", "",
+            "db0:keys=\(node.state.machine.keyCount),expires=0,avg_ttl=0", "",
         ]
         return lines.joined(separator: "\r\n")
     }
@@ -206,7 +209,7 @@ final class ClientHandler: ChannelInboundHandler {
         let raft = node.raft
         return "id=\(node.configuration.id.rawValue) role=\(raft.role.rawValue) term=\(raft.term.rawValue) "
             + "leader=\(raft.leaderID.map { "\($0.rawValue)" } ?? "-") commit=\(raft.commitIndex.rawValue) "
-            + "applied=\(node.store.appliedIndex.rawValue) last=\(raft.log.lastIndex.rawValue)"
+            + "applied=\(node.state.appliedIndex.rawValue) last=\(raft.log.lastIndex.rawValue)"
             + (raft.catchUp != nil ? " catching-up" : "")
     }
 

@@ -18,6 +18,7 @@ final class ServerMetrics: Sendable {
         static let appendLatency = "synod_wal_append_duration_seconds"
         static let fsyncLatency = "synod_wal_fsync_duration_seconds"
         static let batchEntries = "synod_wal_batch_entries"
+        static let batchCommands = "synod_proposal_batch_commands"
         static let peers = "synod_peers_connected"
         static let requests = "synod_client_requests_total"
         static let errors = "synod_client_errors_total"
@@ -40,6 +41,8 @@ final class ServerMetrics: Sendable {
     /// The sync call alone.
     let fsyncLatency: Metrics.Timer
     let batchEntries: Recorder
+    /// Commands per proposed entry (Request Batch).
+    let batchCommands: Recorder
     let peers: Gauge
     /// By `ClientRequestKind.rawValue`.
     let requests: [Counter]
@@ -58,6 +61,7 @@ final class ServerMetrics: Sendable {
         appendLatency = Metrics.Timer(label: Name.appendLatency, dimensions: id, factory: factory)
         fsyncLatency = Metrics.Timer(label: Name.fsyncLatency, dimensions: id, factory: factory)
         batchEntries = Recorder(label: Name.batchEntries, dimensions: id, aggregate: true, factory: factory)
+        batchCommands = Recorder(label: Name.batchCommands, dimensions: id, aggregate: true, factory: factory)
         peers = Gauge(label: Name.peers, dimensions: id, factory: factory)
         requests = ClientRequestKind.allCases.map {
             Counter(label: Name.requests, dimensions: id + [("kind", $0.label)], factory: factory)
@@ -101,7 +105,7 @@ enum ClientRequestKind: Int, CaseIterable {
     }
 }
 
-/// The Raft core's state as last published to the gauges: `ServerNode` calls `observe`
+/// The Raft core's state as last published to the gauges: `ReplicaNode` calls `observe`
 /// after every step, and a gauge is touched only when its value changed.
 struct CoreMetricsObserver {
     let metrics: ServerMetrics

@@ -12,7 +12,7 @@ import SynodCore
 /// Everything runs on the node's event loop. Messages to a peer without a live
 /// connection are dropped: Raft retries what matters.
 final class PeerNetwork: PeerTransport, @unchecked Sendable {
-    let node: ServerNode
+    let node: any PeerInbox
     let configuration: ServerConfiguration
     var logger: Logger
     var channels: [NodeID: any Channel] = [:]
@@ -22,7 +22,7 @@ final class PeerNetwork: PeerTransport, @unchecked Sendable {
     var listener: (any Channel)?
     var stopped = false
 
-    init(node: ServerNode, logger: Logger) {
+    init(node: any PeerInbox, logger: Logger) {
         self.node = node
         self.configuration = node.configuration
         self.logger = logger
@@ -207,7 +207,7 @@ final class PeerHandler: ChannelInboundHandler {
             guard let peer, envelope.from == peer, envelope.to == network.configuration.id else {
                 return refuse("a message before the hello, or addressed to someone else", context: context)
             }
-            network.node.step { node, now, out in node.receive(envelope, at: now, into: &out) }
+            network.node.receive(envelope)
             return true
         case .forward(let id, let request):
             guard let peer else { return refuse("a forward before the hello", context: context) }

@@ -1,93 +1,66 @@
+import KV
 import Logging
 import NIOCore
-import NIOPosix
-import Storage
 import SynodCore
 
-/// A running Synod server: its node, peer network and client listener on one event
-/// loop, with the disk on a thread of its own.
+/// A running Synod key-value server: a replica of the key-value store and the client
+/// port that speaks RESP to it.
 ///
 /// ```swift
 /// let server = try await Server.start(configuration, bootstrap: true, logger: Logger(label: "synod"))
 /// try await server.waitUntilClosed()
 /// ```
 public final class Server: @unchecked Sendable {
-    let group: MultiThreadedEventLoopGroup
-    let node: ServerNode
-    let network: PeerNetwork
-    var clients: (any Channel)?
-    var metrics: (any Channel)?
-    /// Why the server stopped on its own (a fatal storage error), if it did.
-    public private(set) var stopReason: String?
+    let replica: Replica<KVStore>
+    let clients: any Channel
 
-    private init(group: MultiThreadedEventLoopGroup, node: ServerNode, network: PeerNetwork) {
-        self.group = group
-        self.node = node
-        self.network = network
+    private init(replica: Replica<KVStore>, clients: any Channel) {
+        self.replica = replica
+        self.clients = clients
     }
+
+    var node: ReplicaNode<KVStore> { replica.node }
 
     /// Checks the data directory, recovers the log, and starts listening on the peer and
     /// client ports.
     public static func start(
         _ configuration: ServerConfiguration, bootstrap: Bool, logger: Logger
     ) async throws -> Server {
-        try DataDirectory.prepare(configuration, bootstrap: bootstrap)
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let node: ServerNode
+        let replica = try await Replica<KVStore>.start(configuration, bootstrap: bootstrap, logger: logger)
+        let clients: any Channel
         do {
-            node = try ServerNode(configuration: configuration, loop: group.next(), logger: logger)
+            clients = try await ClientListener.start(node: replica.node, logger: logger)
         } catch {
-            try? await group.shutdownGracefully()
+            await replica.shutdown()
             throw error
         }
-        let network = PeerNetwork(node: node, logger: logger)
-        node.transport = network
-        let server = Server(group: group, node: node, network: network)
-        do {
-            try await network.start()
-            server.clients = try await ClientListener.start(node: node, logger: logger)
-            if let port = configuration.metricsPort {
-                server.metrics = try await MetricsEndpoint.start(
-                    host: configuration.metricsHost, port: port, loop: node.loop,
-                    registry: configuration.metricsRegistry,
-                    refresh: { [node, network] in node.metrics.peers.record(network.channels.count) },
-                    logger: logger)
-            }
-        } catch {
-            server.shutdownNow()
-            try? await group.shutdownGracefully()
-            throw error
-        }
-        node.onFatal = { [server] reason in
-            server.stopReason = reason
-            server.shutdownNow()
-        }
-        node.start()
-        return server
+        replica.node.loop.execute { replica.onStop.append { clients.close(promise: nil) } }
+        return Server(replica: replica, clients: clients)
     }
 
     /// The client port actually bound (useful with port 0).
-    public var clientPort: Int? { clients?.localAddress?.port }
+    public var clientPort: Int? { clients.localAddress?.port }
 
     /// The metrics port actually bound, if there is one.
-    public var metricsPort: Int? { metrics?.localAddress?.port }
+    public var metricsPort: Int? { replica.metricsPort }
+
+    /// Why the server stopped on its own (a fatal storage error), if it did.
+    public var stopReason: String? { replica.stopReason }
+
+    /// Closes the client port, which ends `waitUntilClosed`; `shutdown` does the rest.
+    public func beginShutdown() {
+        clients.close(promise: nil)
+    }
 
     /// Stops accepting, closes every connection and stops the disk thread.
     public func shutdown() async {
-        shutdownNow()
-        try? await clients?.closeFuture.get()
-        try? await group.shutdownGracefully()
-    }
-
-    private func shutdownNow() {
-        network.stop()
-        clients?.close(promise: nil)
-        metrics?.close(promise: nil)
-        node.loop.execute { [node] in node.stop() }
+        clients.close(promise: nil)
+        try? await clients.closeFuture.get()
+        await replica.shutdown()
     }
 
     /// Returns when the client listener closes.
     public func waitUntilClosed() async throws {
-        try await clients?.closeFuture.get()
+        try await clients.closeFuture.get()
     }
 }

@@ -12,6 +12,8 @@ public struct ServerConfiguration: Sendable {
     /// A cluster's name: a peer that presents another one is refused.
     public var clusterID: String
     public var dataDirectory: String
+    /// The key-value server's client (RESP) port; 0 binds any free port. An embedded
+    /// `Replica` has no client port and ignores both.
     public var clientHost: String
     public var clientPort: Int
     public var raft: RaftConfiguration
@@ -40,7 +42,7 @@ public struct ServerConfiguration: Sendable {
 
     public init(
         id: NodeID, peers: [NodeID: String], clusterID: String = "synod", dataDirectory: String,
-        clientHost: String = "127.0.0.1", clientPort: Int, raft: RaftConfiguration = RaftConfiguration(),
+        clientHost: String = "127.0.0.1", clientPort: Int = 0, raft: RaftConfiguration = RaftConfiguration(),
         maxFrameSize: Int = 16 << 20, snapshotEvery: Int = 10_000
     ) {
         self.id = id

@@ -5,6 +5,7 @@ import Logging
 import Metrics
 import Prometheus
 import Raft
+import ServiceLifecycle
 import SynodCore
 import SynodServer
 
@@ -106,20 +107,16 @@ struct ServeCommand: ParsableCommand {
         }
         let outcome = ServeOutcome()
         let done = DispatchSemaphore(value: 0)
-        let bootstrap = self.bootstrap
-        SignalWaiter.start { number in
-            logger.info("signal \(number): shutting down")
-            Task { await outcome.server?.shutdown() }
-        }
+        let service = ServeService(configuration: configuration, bootstrap: bootstrap, logger: logger, outcome: outcome)
         Task {
+            // swift-service-lifecycle: SIGTERM or SIGINT starts a graceful shutdown.
+            let group = ServiceGroup(
+                configuration: .init(
+                    services: [.init(service: service)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
             do {
-                let server = try await Server.start(configuration, bootstrap: bootstrap, logger: logger)
-                outcome.set(server: server)
-                try await server.waitUntilClosed()
-                if let fatal = server.stopReason { outcome.set(fatal: fatal) }
+                try await group.run()
             } catch {
-                logger.critical("cannot serve: \(error)")
-                outcome.set(failure: "\(error)")
+                if outcome.failure == nil { outcome.set(failure: "\(error)") }
             }
             done.signal()
         }
@@ -137,16 +134,41 @@ struct ServeCommand: ParsableCommand {
     }
 }
 
+/// The server as a service of a `ServiceGroup`: serves until the client port closes, on
+/// a graceful shutdown (a signal) or a fatal storage error.
+struct ServeService: Service {
+    let configuration: ServerConfiguration
+    let bootstrap: Bool
+    let logger: Logger
+    let outcome: ServeOutcome
+
+    func run() async throws {
+        let server: Server
+        do {
+            server = try await Server.start(configuration, bootstrap: bootstrap, logger: logger)
+        } catch {
+            logger.critical("cannot serve: \(error)")
+            outcome.set(failure: "\(error)")
+            return
+        }
+        try await withGracefulShutdownHandler {
+            try await server.waitUntilClosed()
+        } onGracefulShutdown: { [logger] in
+            logger.info("shutting down: no new clients; finishing the disk queue")
+            server.beginShutdown()
+        }
+        if let fatal = server.stopReason { outcome.set(fatal: fatal) }
+        await server.shutdown()
+    }
+}
+
 /// What the serving task reports to the command's thread.
 final class ServeOutcome: @unchecked Sendable {
     private let lock = NSLock()
-    private var storedServer: Server?
     private var storedFailure: String?
     private var storedFatal: String?
 
-    var server: Server? { lock.withLock { storedServer } }
     var failure: String? { lock.withLock { storedFailure } }
-    func set(server: Server) { lock.withLock { storedServer = server } }
     func set(failure: String) { lock.withLock { storedFailure = failure } }
     var fatal: String? { lock.withLock { storedFatal } }
     func set(fatal: String) { lock.withLock { storedFatal = fatal } }

@@ -9,8 +9,8 @@ import Testing
 @Suite struct PeerFrameTests {
     @Test func aHelloHasAPinnedLayout() {
         let frame = PeerFrame.hello(.init(clusterID: "ab", from: 1, to: 300))
-        // length 9 | kind 1 | version 1 (UInt16 LE) | "ab" | from 1 | to 300 (varint)
-        let expected: [UInt8] = [9, 0, 0, 0, 1, 1, 0, 2, 0x61, 0x62, 1, 0xAC, 0x02]
+        // length 9 | kind 1 | version 2 (UInt16 LE) | "ab" | from 1 | to 300 (varint)
+        let expected: [UInt8] = [9, 0, 0, 0, 1, 2, 0, 2, 0x61, 0x62, 1, 0xAC, 0x02]
         #expect(frame.encoded() == expected)
     }
 
@@ -208,8 +208,10 @@ import Testing
         #expect(hello.refusalReason(clusterID: "prod", localNode: 2) == nil)
         #expect(hello.refusalReason(clusterID: "test", localNode: 2)?.contains("cluster id") == true)
         #expect(hello.refusalReason(clusterID: "prod", localNode: 3)?.contains("not n2") == true)
-        let newer = PeerFrame.Hello(protocolVersion: 2, clusterID: "prod", from: 1, to: 2)
-        #expect(newer.refusalReason(clusterID: "prod", localNode: 2)?.contains("version 2") == true)
+        let newer = PeerFrame.Hello(protocolVersion: 3, clusterID: "prod", from: 1, to: 2)
+        #expect(newer.refusalReason(clusterID: "prod", localNode: 2)?.contains("version 3") == true)
+        let older = PeerFrame.Hello(protocolVersion: 1, clusterID: "prod", from: 1, to: 2)
+        #expect(older.refusalReason(clusterID: "prod", localNode: 2)?.contains("version 1") == true)
         let loop = PeerFrame.Hello(clusterID: "prod", from: 2, to: 2)
         #expect(loop.refusalReason(clusterID: "prod", localNode: 2) != nil)
     }

@@ -67,7 +67,7 @@ extension PeerFrame {
     /// read a newer peer's hello and refuse it with a reason.
     public struct Hello: Sendable, Equatable {
         /// The version this code speaks.
-        public static let currentProtocolVersion: UInt16 = 1
+        public static let currentProtocolVersion: UInt16 = 2
 
         public var protocolVersion: UInt16
         /// Guards against wiring two clusters together by a mistyped address.

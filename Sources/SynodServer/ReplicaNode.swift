@@ -1,10 +1,19 @@
-import KV
 import Logging
 import Metrics
 import NIOCore
 import Raft
 import Storage
 import SynodCore
+
+/// What the peer network delivers to a node. The network knows nothing of the state
+/// machine, so it holds its node through this.
+protocol PeerInbox: AnyObject {
+    var configuration: ServerConfiguration { get }
+    var loop: any EventLoop { get }
+    func receive(_ envelope: Envelope<RaftMessage>)
+    func forwardedWrite(from peer: NodeID, id: UInt64, request: [UInt8])
+    func forwardReplied(id: UInt64, reply: [UInt8])
+}
 
 /// What the node needs from its peer network: send Raft messages and forwarded client
 /// requests, batched until `flush`. Messages may be lost; Raft tolerates that.
@@ -15,34 +24,41 @@ protocol PeerTransport: AnyObject {
     func flush()
 }
 
-/// One Synod server: the Raft core, the key-value store and the disk writer, driven on
-/// one event loop. Every input (a tick, a message, a client request, a finished sync)
-/// runs on that loop, feeds the core, and carries out the core's output: writes go to
-/// the disk thread, messages to the peers, committed entries to the store.
+/// One replica: the Raft core, the replicated state machine and the disk writer, driven
+/// on one event loop. Every input (a tick, a message, a client request, a finished
+/// sync) runs on that loop, feeds the core, and carries out the core's output: writes
+/// go to the disk thread, messages to the peers, committed entries to the machine.
 ///
 /// Not thread-safe by itself: everything but `init` must run on `loop`.
-final class ServerNode: @unchecked Sendable {
+final class ReplicaNode<Machine: StateMachine>: PeerInbox, @unchecked Sendable {
     let configuration: ServerConfiguration
     let loop: any EventLoop
     var logger: Logger
     var raft: RaftNode
-    var store: KVStore
+    var state: ReplicatedState<Machine>
     var output = RaftOutput()
     var clock = MonotonicClock()
     var disk: DiskWriter!
     weak var transport: (any PeerTransport)?
     var wake: Scheduled<Void>?
     var wakeAt = Instant.distantFuture
-    /// Proposals this server made, by log index: answered once applied (or failed when
-    /// another term's entry lands there).
-    var waiting: [LogIndex: Waiter] = [:]
-    /// Reads waiting for a read point, and read points waiting for the store to apply.
+    /// This server's forward session: every write it takes is numbered in it, so a write
+    /// retried on another leader is applied once (see `ForwardSessions`).
+    let session = UInt64.random(in: 1...UInt64.max)
+    var nextSequence: UInt64 = 1
+    var firstUnanswered: UInt64 = 1
+    /// Writes taken here and not yet answered, by sequence number.
+    var writes: [UInt64: PendingWrite] = [:]
+    /// Request Batch: commands waiting to be proposed as one entry, and who to answer.
+    var batch: [BatchItem] = []
+    var batchAnswers: [Answer] = []
+    var batchFlushQueued = false
+    /// Entries this server proposed, by log index: whom to answer for each command.
+    var proposed: [LogIndex: Proposal] = [:]
+    /// Reads waiting for a read point, and read points waiting for the machine to apply.
     var reads: [UInt64: Read] = [:]
     var readyReads: [ReadState] = []
     var nextReadID: UInt64 = 1
-    /// Requests this server forwarded to the leader, by forward id.
-    var forwarded: [UInt64: (KVOutcome) -> Void] = [:]
-    var nextForwardID: UInt64 = 1
     var compactedThrough: LogIndex
     var compactionQueued = false
     /// Set when the disk failed: the server stops acknowledging anything.
@@ -55,15 +71,21 @@ final class ServerNode: @unchecked Sendable {
     /// Publishes the core's state to the gauges after each step (see `Metrics.swift`).
     var observer: CoreMetricsObserver
 
-    struct Waiter {
-        var term: Term
-        var done: (KVOutcome) -> Void
+    struct Read {
+        var deadline: Instant
+        /// Answers from the machine, or with nil when no read point came in time.
+        var serve: (Machine?) -> Void
     }
 
-    struct Read {
-        var keys: [String]
-        var deadline: Instant
-        var done: ([(value: String?, version: LogIndex?)]?) -> Void
+    /// Who waits for a command of a batch: a write taken here, or a peer that forwarded it.
+    enum Answer {
+        case local(sequence: UInt64)
+        case peer(NodeID, id: UInt64)
+    }
+
+    struct Proposal {
+        var term: Term
+        var answers: [Answer]
     }
 
     init(configuration: ServerConfiguration, loop: any EventLoop, logger: Logger) throws(StorageError) {
@@ -89,13 +111,13 @@ final class ServerNode: @unchecked Sendable {
             now: clock.now(), random: SeededGenerator(seed: seed.next()))
         if let snapshot = recovered.snapshot {
             do {
-                store = try KVStore(snapshot: snapshot.data)
+                state = try ReplicatedState(snapshot: snapshot.data)
             } catch {
                 throw .corrupt(
                     file: configuration.dataDirectory + "/wal/snapshot", offset: 0, reason: "state machine: \(error)")
             }
         } else {
-            store = KVStore()
+            state = ReplicatedState()
         }
         compactedThrough = recovered.baseIndex
         catchingUp = raft.catchUp != nil
@@ -106,7 +128,10 @@ final class ServerNode: @unchecked Sendable {
             storage: storage, metrics: metrics,
             synced: { [weak self] id in
                 guard let self else { return }
-                self.loop.execute { self.step { node, now, out in node.synced(through: id, at: now, into: &out) } }
+                self.loop.execute {
+                    self.step { node, now, out in node.synced(through: id, at: now, into: &out) }
+                    self.proposeBatchIfReady()
+                }
             },
             failed: { [weak self] error in
                 guard let self else { return }
@@ -122,6 +147,10 @@ final class ServerNode: @unchecked Sendable {
     func stop() {
         wake?.cancel()
         disk.stop()
+    }
+
+    func receive(_ envelope: Envelope<RaftMessage>) {
+        step { node, now, out in node.receive(envelope, at: now, into: &out) }
     }
 
     // MARK: Driving the core
@@ -150,7 +179,7 @@ final class ServerNode: @unchecked Sendable {
             logger.notice("caught up after the storage damage: voting again")
             disk.clearCatchUp()
         }
-        observer.observe(raft, applied: store.appliedIndex)
+        observer.observe(raft, applied: state.appliedIndex)
         schedule(output.wakeAt)
     }
 
@@ -171,8 +200,13 @@ final class ServerNode: @unchecked Sendable {
     /// server, since nothing it acknowledged afterwards could be trusted.
     private func diskFailed(_ error: StorageError) {
         storageFailure = error
-        for (_, waiter) in waiting { waiter.done(.failed("storage failed: \(error)")) }
-        waiting.removeAll()
+        for (_, proposal) in proposed {
+            for answer in proposal.answers { self.answer(answer, .failed("storage failed: \(error)")) }
+        }
+        proposed.removeAll()
+        for answer in batchAnswers { self.answer(answer, .failed("storage failed: \(error)")) }
+        batch.removeAll()
+        batchAnswers.removeAll()
         if case .diskFull = error {
             logger.error("\(error); writes are refused until the server is restarted with free space")
         } else {
@@ -185,23 +219,23 @@ final class ServerNode: @unchecked Sendable {
 
     private func apply(_ entries: [LogEntry]) {
         for entry in entries {
-            let reply: KVReply?
-            if entry.kind == .command, let request = try? KVRequest(decoding: entry.data) {
-                reply = store.apply(request, at: entry.index)
-            } else {
-                store.applyNoop(at: entry.index)
-                reply = nil
+            let results = state.apply(entry)
+            guard let proposal = proposed.removeValue(forKey: entry.index) else { continue }
+            guard proposal.term == entry.term, results.count == proposal.answers.count else {
+                // Another leader's entry took this index: ours never committed here.
+                for answer in proposal.answers { lost(answer) }
+                continue
             }
-            if let waiter = waiting.removeValue(forKey: entry.index) {
-                if waiter.term == entry.term, let reply {
-                    waiter.done(.reply(reply))
-                } else {
-                    waiter.done(.failed("leadership changed before the write committed; it was not applied"))
+            for (answer, result) in zip(proposal.answers, results) {
+                switch result {
+                case .reply(let reply): self.answer(answer, .reply(reply))
+                case .answered: break
+                case .undecodable(let reason): self.answer(answer, .failed(reason))
                 }
             }
         }
         serveReadyReads()
-        if store.appliedIndex.rawValue >= compactedThrough.rawValue + UInt64(configuration.snapshotEvery),
+        if state.appliedIndex.rawValue >= compactedThrough.rawValue + UInt64(configuration.snapshotEvery),
             !compactionQueued
         {
             compactionQueued = true
@@ -211,34 +245,35 @@ final class ServerNode: @unchecked Sendable {
 
     private func restore(_ snapshot: Snapshot) {
         do {
-            store = try KVStore(snapshot: snapshot.data)
+            state = try ReplicatedState(snapshot: snapshot.data)
         } catch {
             logger.critical("the leader's snapshot through \(snapshot.lastIndex) does not decode: \(error)")
             return
         }
         compactedThrough = snapshot.lastIndex
-        for (index, waiter) in waiting where index <= snapshot.lastIndex {
-            waiter.done(.failed("replaced by a snapshot before the write could be confirmed; retry"))
-            waiting.removeValue(forKey: index)
+        for (index, proposal) in proposed where index <= snapshot.lastIndex {
+            // The snapshot may or may not hold these; the forward sessions tell on retry.
+            for answer in proposal.answers { lost(answer) }
+            proposed.removeValue(forKey: index)
         }
         logger.info("installed the leader's snapshot through \(snapshot.lastIndex)")
     }
 
-    /// Log compaction: the store's image at its applied index replaces the log up to it.
+    /// Log compaction: the machine's image at its applied index replaces the log up to it.
     private func compact() {
         compactionQueued = false
-        let index = store.appliedIndex
+        let index = state.appliedIndex
         guard index > compactedThrough, index <= raft.appliedIndex else { return }
-        let data = store.snapshot()
+        let data = state.snapshot()
         compactedThrough = index
         step { node, now, out in node.compact(through: index, data: data, at: now, into: &out) }
         logger.debug("compacted the log through \(index) (\(data.count) bytes)")
     }
 }
 
-/// How a client operation ended: the store's reply, or why there is none.
-enum KVOutcome: Sendable {
-    case reply(KVReply)
+/// How a write ended: the machine's reply (encoded), or why there is none.
+enum WriteOutcome: Sendable {
+    case reply([UInt8])
     /// Not done, and perhaps done later (the write may still commit): retry under a session.
     case failed(String)
     /// Refused before anything happened: the leader is overloaded.
