@@ -12,12 +12,17 @@ extension ReplicaNode {
         var done: (WriteOutcome) -> Void
         /// Bumped on every routing, so that a stale retry timer does nothing.
         var attempt = 0
+        /// When `sweepWrites` routes it again unless it was answered: the deadline while
+        /// it waits in this leader's log, a forward timeout while a peer has it.
+        var retryAt = Instant.distantFuture
     }
 
     /// How long a forward may go unanswered before it is sent again (to whoever leads then).
     static var forwardTimeout: TimeSpan { .seconds(1) }
     /// How long to wait before asking again when no leader is known.
     static var retryPause: TimeSpan { .milliseconds(20) }
+    /// How often `sweepWrites` looks for writes due for a retry or past their deadline.
+    static var sweepInterval: TimeSpan { .milliseconds(100) }
 
     /// Replicates an encoded command and calls `done` once it is applied, or failed at the
     /// request timeout.
@@ -51,21 +56,37 @@ extension ReplicaNode {
         }
         write.attempt += 1
         write.item.origin?.acknowledged = lowestUnanswered - 1
-        writes[sequence] = write
-        let pause: TimeSpan
         if raft.role == .leader {
+            write.retryAt = write.deadline
+            writes[sequence] = write
             enqueue(write.item, answer: .local(sequence: sequence))
-            pause = write.deadline - now
         } else if let leader = raft.leaderID, leader != configuration.id, let transport {
+            write.retryAt = min(now + Self.forwardTimeout, write.deadline)
+            writes[sequence] = write
             transport.forward(to: leader, id: sequence, request: write.item.encoded())
             transport.flush()
-            pause = min(Self.forwardTimeout, write.deadline - now)
         } else {
-            pause = min(Self.retryPause, write.deadline - now)
+            writes[sequence] = write
+            retry(sequence, after: Self.retryPause)
         }
-        let attempt = write.attempt
-        loop.assumeIsolated().scheduleTask(in: .nanoseconds(max(0, pause.nanoseconds))) { [self] in
+    }
+
+    /// Routes `sequence` again after `pause`, unless it was answered or routed meanwhile.
+    private func retry(_ sequence: UInt64, after pause: TimeSpan) {
+        guard let attempt = writes[sequence]?.attempt else { return }
+        loop.assumeIsolated().scheduleTask(in: .nanoseconds(pause.nanoseconds)) { [self] in
             if writes[sequence]?.attempt == attempt { route(sequence) }
+        }
+    }
+
+    /// One timer for all writes (not one per write, which would cost an allocation and a
+    /// heap entry on the hot path): routes again those due, fails those past deadline.
+    func sweepWrites() {
+        let now = clock.now()
+        let due = writes.compactMap { $0.value.retryAt <= now ? $0.key : nil }
+        for sequence in due.sorted() { route(sequence) }
+        loop.assumeIsolated().scheduleTask(in: .nanoseconds(Self.sweepInterval.nanoseconds)) { [self] in
+            if !stopped { sweepWrites() }
         }
     }
 
@@ -165,10 +186,7 @@ extension ReplicaNode {
         guard writes[id] != nil else { return }
         switch ForwardedOutcome(decoding: reply).outcome {
         case .failed:
-            let attempt = writes[id]!.attempt
-            loop.assumeIsolated().scheduleTask(in: .nanoseconds(Self.retryPause.nanoseconds)) { [self] in
-                if writes[id]?.attempt == attempt { route(id) }
-            }
+            retry(id, after: Self.retryPause)
         case let outcome:
             finish(id, outcome)
         }

@@ -61,6 +61,7 @@ final class ReplicaNode<Machine: StateMachine>: PeerInbox, @unchecked Sendable {
     var nextReadID: UInt64 = 1
     var compactedThrough: LogIndex
     var compactionQueued = false
+    var stopped = false
     /// Set when the disk failed: the server stops acknowledging anything.
     var storageFailure: StorageError?
     /// Called once when the server must stop (a fatal storage error).
@@ -141,10 +142,14 @@ final class ReplicaNode<Machine: StateMachine>: PeerInbox, @unchecked Sendable {
 
     /// Starts the timers: the first tick decides when the next is due.
     func start() {
-        loop.execute { self.step { node, now, out in node.tick(at: now, into: &out) } }
+        loop.execute {
+            self.step { node, now, out in node.tick(at: now, into: &out) }
+            self.sweepWrites()
+        }
     }
 
     func stop() {
+        stopped = true
         wake?.cancel()
         disk.stop()
     }
