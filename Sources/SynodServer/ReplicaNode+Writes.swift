@@ -100,10 +100,17 @@ extension ReplicaNode {
         case .local(let sequence):
             finish(sequence, outcome)
         case .peer(let peer, let id):
-            guard let transport else { return }
-            transport.forwardReply(to: peer, id: id, reply: ForwardedOutcome(outcome).encoded())
-            transport.flush()
+            transport?.forwardReply(to: peer, id: id, reply: ForwardedOutcome(outcome).encoded())
+            repliesUnflushed = true
         }
+    }
+
+    /// Sends the forward replies queued since the last call: one write per peer for a
+    /// whole applied batch, not one per command.
+    func flushReplies() {
+        guard repliesUnflushed else { return }
+        repliesUnflushed = false
+        transport?.flush()
     }
 
     /// A command whose entry will not commit where it was proposed: route it again
@@ -163,6 +170,7 @@ extension ReplicaNode {
             metrics.batchCommands.record(items.count)
         case .rejected:
             for answer in answers { lost(answer) }
+            flushReplies()
         }
     }
 
@@ -175,8 +183,10 @@ extension ReplicaNode {
         do {
             item = try BatchItem(decoding: request)
         } catch {
-            return self.answer(answer, .failed("the forwarded write does not decode: \(error)"))
+            self.answer(answer, .failed("the forwarded write does not decode: \(error)"))
+            return flushReplies()
         }
+        defer { flushReplies() }
         guard raft.role == .leader else { return self.answer(answer, .failed("not the leader")) }
         enqueue(item, answer: answer)
     }

@@ -62,6 +62,8 @@ final class ReplicaNode<Machine: StateMachine>: PeerInbox, @unchecked Sendable {
     var compactedThrough: LogIndex
     var compactionQueued = false
     var stopped = false
+    /// Whether forward replies wait in the transport for a flush.
+    var repliesUnflushed = false
     /// Set when the disk failed: the server stops acknowledging anything.
     var storageFailure: StorageError?
     /// Called once when the server must stop (a fatal storage error).
@@ -184,6 +186,7 @@ final class ReplicaNode<Machine: StateMachine>: PeerInbox, @unchecked Sendable {
             logger.notice("caught up after the storage damage: voting again")
             disk.clearCatchUp()
         }
+        flushReplies()
         observer.observe(raft, applied: state.appliedIndex)
         schedule(output.wakeAt)
     }
@@ -212,6 +215,7 @@ final class ReplicaNode<Machine: StateMachine>: PeerInbox, @unchecked Sendable {
         for answer in batchAnswers { self.answer(answer, .failed("storage failed: \(error)")) }
         batch.removeAll()
         batchAnswers.removeAll()
+        flushReplies()
         if case .diskFull = error {
             logger.error("\(error); writes are refused until the server is restarted with free space")
         } else {
