@@ -43,7 +43,7 @@ let package = Package(
         .target(
             name: "Simulation",
             dependencies: [
-                "SynodCore", "Raft", "Checker", "KV", "Storage",
+                "SynodCore", "Raft", "Paxos", "Checker", "KV", "Storage",
                 .product(name: "HeapModule", package: "swift-collections"),
             ],
             swiftSettings: strict
