@@ -62,7 +62,7 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        .target(name: "Lab", dependencies: ["SynodCore", "Raft", "Simulation"], swiftSettings: strict),
+        .target(name: "Lab", dependencies: ["SynodCore", "Raft", "Paxos", "Simulation"], swiftSettings: strict),
         .executableTarget(
             name: "synod",
             dependencies: [
