@@ -87,6 +87,11 @@ let package = Package(
             ],
             swiftSettings: strict),
         .testTarget(name: "PaxosTests", dependencies: ["Paxos", "SynodCore"], swiftSettings: strict),
+        .testTarget(
+            name: "SingleDecreeTests",
+            dependencies: ["Paxos", "Simulation", "Lab", "SynodCore", "SynodTestSupport"],
+            swiftSettings: strict
+        ),
         .testTarget(name: "KVTests", dependencies: ["KV", "SynodCore"], swiftSettings: strict),
         .testTarget(
             name: "CheckerTests", dependencies: ["Checker", "SynodCore", "SynodTestSupport"], swiftSettings: strict),

@@ -10,7 +10,7 @@ extension SingleDecree {
         public var backoff: Backoff = .randomized(base: .milliseconds(1), cap: .milliseconds(100))
         /// Rounds reserved by one durable write of the ballot ceiling, so that a proposer
         /// need not sync before every prepare and never reuses a ballot after a crash.
-        public var roundsPerReservation: UInt64 = 1 << 16
+        public var roundsPerReservation: UInt64 = 4_096
         public var bugs: Set<Bug> = []
 
         public init(quorums: PaxosQuorums, backoff: Backoff? = nil, bugs: Set<Bug> = []) {
