@@ -30,6 +30,26 @@ import Testing
         #expect(clean.violation == nil, failureMessage(clean, correct, "the correct protocol failed"))
     }
 
+    /// Most crashes that lose a sent promise do no visible harm; the checker still
+    /// reports the loss itself, at the crash, when no worse consequence follows.
+    @Test func aCrashThatForgetsASentReplyIsCaughtEvenWithoutTwoValuesChosen() {
+        let options = Self.options([.replyBeforePersist])
+        var simulation = SingleDecreeSimulation(options: options, seed: SingleDecreeBugSeeds.forgottenReply)
+        let report = simulation.run()
+        #expect(
+            report.violation?.invariant == "persist-before-reply",
+            failureMessage(report, options, "the forgotten reply was not reported"))
+        #expect(report.violation?.detail.contains("crashed and forgot") ?? false)
+    }
+
+    @Test func replyingBeforePersistingIsCaughtInMostCrashSeeds() async {
+        var options = SingleDecreeOptions(faults: .crash)
+        options.bugs = [.replyBeforePersist]
+        let reports = await sweep(options, seeds: 1...20)
+        let caught = reports.filter { $0.violation?.kind == .safety }.count
+        #expect(caught >= 10, "only \(caught) of 20 crash seeds caught reply-before-persist")
+    }
+
     @Test func ignoringAcceptedValuesIsCaughtWithoutAnyFault() async {
         let options = {
             var options = SingleDecreeOptions(faults: .none)

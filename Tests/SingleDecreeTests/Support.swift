@@ -36,9 +36,11 @@ func expectClean(
     }
 }
 
-/// The first seed of `synod sim --protocol paxos --faults swarm --seeds 1000` that each
-/// broken variant fails on (found by that sweep; any of them replays exactly).
+/// Seeds of `synod sim --protocol paxos --faults swarm --seeds 1000` on which the broken
+/// variants fail (found by that sweep; each replays exactly): the first seed where each
+/// lets two values be chosen, and one where reply-before-persist only forgets a promise.
 enum SingleDecreeBugSeeds {
     static let ignoreAccepted: UInt64 = 1
     static let replyBeforePersist: UInt64 = 246
+    static let forgottenReply: UInt64 = 1
 }

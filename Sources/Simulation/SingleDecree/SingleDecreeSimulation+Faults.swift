@@ -35,6 +35,11 @@ extension SingleDecreeSimulation {
         disks[slot].crash(keeping: survivors)
         report.faults += 1
         if trace != nil { emit("\(id) crash (kept \(survivors) of \(pending) unsynced writes)") }
+        if forgottenReply == nil, let detail = checker.forgottenReply(of: id, durable: disks[slot].durable) {
+            forgottenReply = Violation(
+                kind: .safety, invariant: "persist-before-reply", event: report.events, time: now, detail: detail)
+            if trace != nil { emit("forgotten reply: \(detail)") }
+        }
     }
 
     /// Starts a crashed node again from its disk alone; it is asked again for every

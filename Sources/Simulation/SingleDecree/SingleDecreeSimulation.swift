@@ -39,6 +39,9 @@ public struct SingleDecreeSimulation {
     var faultRandom: SeededGenerator
     var diskRandom: SeededGenerator
     var trace: ((String) -> Void)?
+    /// The first crash that lost a reply already sent. It is reported at the end of the
+    /// run unless its consequence (two values chosen) is found first, which says more.
+    var forgottenReply: Violation?
 
     public init(options: SingleDecreeOptions, seed: UInt64) {
         precondition(options.quorums.nodes == options.nodes, "quorum sizes are for another cluster size")
@@ -121,6 +124,10 @@ public struct SingleDecreeSimulation {
         self.trace = trace
         let end = max(Instant.zero + options.duration, options.healTime + options.livenessBound)
         run(until: end)
+        if report.violation == nil, let forgottenReply {
+            report.violation = forgottenReply
+            if trace != nil { emit("VIOLATION \(forgottenReply.invariant) (found at event \(forgottenReply.event))") }
+        }
         self.trace = nil
         return report
     }
