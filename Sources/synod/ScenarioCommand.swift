@@ -58,6 +58,9 @@ struct ScenarioRun: ParsableCommand {
             )
         }
         if seeds < 1 { throw ValidationError("--seeds must be at least 1.") }
+        if name == DuelingProposers.name, timeline || config != RaftConfiguration().elections {
+            throw ValidationError("--timeline and --config are for the Raft scenarios, not \(name).")
+        }
     }
 
     func run() throws {

@@ -26,13 +26,13 @@ import Testing
         var acceptor = SingleDecree.Acceptor()
         _ = acceptor.prepare(instance, Ballot(round: 3, node: 2))
         let stale = SingleDecree.Proposal(ballot: Ballot(round: 2, node: 1), value: SingleDecree.Value(7))
-        let result1 = acceptor.accept(instance, stale)
-        #expect(result1.changed == false)
+        let staleAnswer = acceptor.accept(instance, stale)
+        #expect(staleAnswer.changed == false)
         #expect(acceptor.accepted == nil)
 
         let current = SingleDecree.Proposal(ballot: Ballot(round: 3, node: 2), value: SingleDecree.Value(8))
-        let result2 = acceptor.accept(instance, current)
-        #expect(result2 == .init(reply: .accepted(instance, current), changed: true))
+        let currentAnswer = acceptor.accept(instance, current)
+        #expect(currentAnswer == .init(reply: .accepted(instance, current), changed: true))
         let later = acceptor.prepare(instance, Ballot(round: 4, node: 1))
         #expect(later.reply == .promise(instance, Ballot(round: 4, node: 1), accepted: current))
     }
@@ -41,11 +41,11 @@ import Testing
         var acceptor = SingleDecree.Acceptor()
         _ = acceptor.prepare(instance, Ballot(round: 1, node: 1))
         let proposal = SingleDecree.Proposal(ballot: Ballot(round: 5, node: 2), value: SingleDecree.Value(1))
-        let result3 = acceptor.accept(instance, proposal)
-        #expect(result3.changed)
+        let higherAnswer = acceptor.accept(instance, proposal)
+        #expect(higherAnswer.changed)
         #expect(acceptor.promised == Ballot(round: 5, node: 2))
-        let result4 = acceptor.prepare(instance, Ballot(round: 4, node: 3))
-        #expect(result4.changed == false)
+        let lowerPrepare = acceptor.prepare(instance, Ballot(round: 4, node: 3))
+        #expect(lowerPrepare.changed == false)
     }
 }
 
@@ -55,27 +55,27 @@ import Testing
         var learner = SingleDecree.Learner(quorums: quorums)
         let a = SingleDecree.Proposal(ballot: Ballot(round: 1, node: 1), value: SingleDecree.Value(1))
         let b = SingleDecree.Proposal(ballot: Ballot(round: 2, node: 2), value: SingleDecree.Value(1))
-        let result5 = learner.accepted(by: 1, a)
-        #expect(result5 == nil)
+        let firstVote = learner.accepted(by: 1, a)
+        #expect(firstVote == nil)
         // Same value, another ballot: not the same vote.
-        let result6 = learner.accepted(by: 2, b)
-        #expect(result6 == nil)
+        let otherBallot = learner.accepted(by: 2, b)
+        #expect(otherBallot == nil)
         // The same acceptor twice (a duplicated message) counts once.
-        let result7 = learner.accepted(by: 1, a)
-        #expect(result7 == nil)
-        let result8 = learner.accepted(by: 3, a)
-        #expect(result8 == a)
+        let duplicate = learner.accepted(by: 1, a)
+        #expect(duplicate == nil)
+        let quorum = learner.accepted(by: 3, a)
+        #expect(quorum == a)
         #expect(learner.learned == a)
     }
 
     @Test func majorityLearnerNeedsThree() {
         var learner = SingleDecree.Learner(quorums: PaxosQuorums(nodes: 5))
         let p = SingleDecree.Proposal(ballot: Ballot(round: 1, node: 1), value: SingleDecree.Value(9))
-        let result9 = learner.accepted(by: 1, p)
-        #expect(result9 == nil)
-        let result10 = learner.accepted(by: 2, p)
-        #expect(result10 == nil)
-        let result11 = learner.accepted(by: 5, p)
-        #expect(result11 == p)
+        let one = learner.accepted(by: 1, p)
+        #expect(one == nil)
+        let two = learner.accepted(by: 2, p)
+        #expect(two == nil)
+        let three = learner.accepted(by: 5, p)
+        #expect(three == p)
     }
 }
