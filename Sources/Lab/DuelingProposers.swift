@@ -13,7 +13,8 @@ public enum DuelingProposers {
         when rejected, and each one's prepare lands after the other's promises but before \
         its accepts: every round is pre-empted and no value is ever chosen (a livelock). \
         With randomized back-off before a retry, one proposer's round completes and a value \
-        is chosen within milliseconds.
+        is chosen within milliseconds; with a stable leader (only node 1 proposes at once, \
+        the other waits 100 ms first) the leader's first round chooses.
         """
 
     /// What a variant is expected to show.
@@ -27,6 +28,8 @@ public enum DuelingProposers {
     public struct Variant: Sendable {
         public let name: String
         public let backoff: SingleDecree.Backoff
+        /// The stable leader, if the variant has one.
+        public var leader: NodeID?
         public let expected: Outcome
     }
 
@@ -35,6 +38,7 @@ public enum DuelingProposers {
         Variant(
             name: "\(name)/randomized-backoff",
             backoff: .randomized(base: .milliseconds(1), cap: .milliseconds(100)), expected: .chosen),
+        Variant(name: "\(name)/stable-leader", backoff: .none, leader: 1, expected: .chosen),
     ]
 
     /// How long a run waits for a value to be chosen.
@@ -64,6 +68,7 @@ public enum DuelingProposers {
         var options = SingleDecreeOptions(
             nodes: 5, duration: TimeSpan(nanoseconds: window.nanoseconds * 5 / 4), faults: .none)
         options.backoff = variant.backoff
+        options.distinguishedProposer = variant.leader
         options.checkLiveness = false
         options.uniformLatency = latency
         options.jitter = .microseconds(2)

@@ -29,4 +29,12 @@ import Testing
         #expect(time < .milliseconds(100), "seed \(seed): took \(time)\n\(replay)")
         #expect(result.ballots < 20, "seed \(seed): \(result.ballots) ballots\n\(replay)")
     }
+
+    @Test(arguments: seeds) func aStableLeaderChoosesInItsFirstBallot(seed: UInt64) throws {
+        let result = DuelingProposers.run(DuelingProposers.variants[2], seed: seed)
+        let replay = "replay: swift run synod scenario run dueling-proposers --seeds \(seed)"
+        let chosen = try #require(result.chosen, "seed \(seed): no value chosen\n\(replay)")
+        #expect(chosen.value == SingleDecree.Value(1), "seed \(seed): the leader's value lost\n\(replay)")
+        #expect(result.ballots == 1, "seed \(seed): \(result.ballots) ballots\n\(replay)")
+    }
 }

@@ -69,7 +69,7 @@ extension SingleDecree {
         {
             if proposers[instance] == nil, learned(instance) == nil {
                 proposers[instance] = Proposer(
-                    instance: instance, value: value, quorums: configuration.quorums, startAt: now,
+                    instance: instance, value: value, quorums: configuration.quorums, startAt: now + deferral,
                     bugs: configuration.bugs)
                 proposerOrder.insert(instance, at: proposerOrder.firstIndex { $0 > instance } ?? proposerOrder.count)
                 advance(instance, at: now, into: &out)
@@ -157,13 +157,20 @@ extension SingleDecree {
             persistence.queue(message, to: members, from: id, dependsOn: nil)
         }
 
+        /// How long a proposer of this node waits before each round: nothing, unless
+        /// another node is the distinguished proposer.
+        var deferral: TimeSpan {
+            guard let leader = configuration.distinguishedProposer, leader != id else { return .zero }
+            return configuration.deferral
+        }
+
         /// How long to wait before the next round, after `failures` failed rounds.
         mutating func backoff(after failures: Int) -> TimeSpan {
             switch configuration.backoff {
-            case .none: return .zero
+            case .none: return deferral
             case .randomized(let base, let cap):
                 let limit = min(cap.nanoseconds, base.nanoseconds << Int64(min(max(failures - 1, 0), 20)))
-                return random.span(.zero, TimeSpan(nanoseconds: limit))
+                return deferral + random.span(.zero, TimeSpan(nanoseconds: limit))
             }
         }
 

@@ -12,6 +12,11 @@ extension SingleDecree {
         /// need not sync before every prepare and never reuses a ballot after a crash.
         public var roundsPerReservation: UInt64 = 4_096
         public var bugs: Set<Bug> = []
+        /// A stable leader (Paxos Made Simple, §2.4): when set, only this node's
+        /// proposers start rounds at once; the others wait `deferral` before each round,
+        /// so they step in only when the leader seems gone.
+        public var distinguishedProposer: NodeID?
+        public var deferral: TimeSpan = .milliseconds(100)
 
         public init(quorums: PaxosQuorums, backoff: Backoff? = nil, bugs: Set<Bug> = []) {
             self.quorums = quorums

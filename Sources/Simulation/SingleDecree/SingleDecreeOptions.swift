@@ -18,6 +18,8 @@ public struct SingleDecreeOptions: Sendable {
     /// How proposers wait between rounds; nil: the node's default (randomized back-off).
     public var backoff: SingleDecree.Backoff?
     public var bugs: Set<SingleDecree.Bug> = []
+    /// A stable leader: only this node's proposers start rounds at once (nil: none).
+    public var distinguishedProposer: NodeID?
     /// After the heal every instance must be chosen within this bound, or the run is a
     /// liveness violation (when `checkLiveness`).
     public var livenessBound: TimeSpan = .seconds(3)
@@ -47,7 +49,9 @@ public struct SingleDecreeOptions: Sendable {
 
     /// The configuration every node runs.
     public var configuration: SingleDecree.Configuration {
-        SingleDecree.Configuration(quorums: quorums, backoff: backoff, bugs: bugs)
+        var configuration = SingleDecree.Configuration(quorums: quorums, backoff: backoff, bugs: bugs)
+        configuration.distinguishedProposer = distinguishedProposer
+        return configuration
     }
 
     /// The `synod sim --protocol paxos` command that reruns `seed` alone; nil when the
@@ -55,6 +59,7 @@ public struct SingleDecreeOptions: Sendable {
     public func replayCommand(seed: UInt64) -> String? {
         let defaults = SingleDecreeOptions(nodes: nodes)
         guard script == nil, uniformLatency == nil, syncLatency == nil, backoff == nil, checkLiveness,
+            distinguishedProposer == nil,
             instances == defaults.instances, proposersPerInstance == defaults.proposersPerInstance,
             proposerSpread == defaults.proposerSpread, livenessBound == defaults.livenessBound,
             jitter == defaults.jitter
