@@ -8,8 +8,9 @@ import SynodCore
 /// with competing proposers, under the fault profile; checked for agreement and
 /// validity after every message.
 extension SimCommand {
-    /// The `--bug` names the chosen protocol knows; anything else is a usage error.
-    func validateBugs() throws {
+    /// The `--bug` names the chosen protocol knows, and the flags it can honour; anything
+    /// else is a usage error.
+    func validateForProtocol() throws {
         let known: [String]
         switch `protocol` {
         case .raft: known = RaftBug.allCases.map(\.rawValue)
@@ -27,6 +28,12 @@ extension SimCommand {
             }
             if config != RaftConfiguration().elections {
                 throw ValidationError("--config (election safeguards) needs --protocol raft.")
+            }
+            if faults == .disk || faults == .diskMajority {
+                // The single-decree disk loses unsynced writes on a crash but has no
+                // torn records, bit flips or lying syncs: a clean run would claim too much.
+                throw ValidationError(
+                    "--faults \(faults.rawValue) needs --protocol raft; paxos takes none, network, crash or swarm.")
             }
             if rate != SimulationOptions().proposalsPerSecond {
                 throw ValidationError("--rate needs --protocol raft (paxos runs a fixed set of instances).")

@@ -89,7 +89,7 @@ struct SimCommand: ParsableCommand {
             throw ValidationError("--nodes must be at least 1.")
         }
         try quorums.validate(for: `protocol`, nodes: nodes)
-        try validateBugs()
+        try validateForProtocol()
         if duration <= .zero {
             throw ValidationError("--duration must be longer than zero.")
         }

@@ -50,6 +50,7 @@ import Testing
         ["sim", "--protocol", "paxos", "--bug", "commit-previous-term"],
         ["sim", "--bug", "ignore-accepted"],
         ["sim", "--protocol", "paxos", "--workload", "kv"],
+        ["sim", "--protocol", "paxos", "--faults", "disk-majority"],
     ])
     func badArgumentsExitTwo(arguments: [String]) throws {
         let outcome = try Self.synod(arguments)
