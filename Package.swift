@@ -44,7 +44,7 @@ let package = Package(
         .target(
             name: "Simulation",
             dependencies: [
-                "SynodCore", "Raft", "Checker", "KV", "Storage",
+                "SynodCore", "Raft", "Paxos", "Checker", "KV", "Storage",
                 .product(name: "HeapModule", package: "swift-collections"),
             ],
             swiftSettings: strict
@@ -63,7 +63,7 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        .target(name: "Lab", dependencies: ["SynodCore", "Raft", "Simulation"], swiftSettings: strict),
+        .target(name: "Lab", dependencies: ["SynodCore", "Raft", "Paxos", "Simulation"], swiftSettings: strict),
         .executableTarget(
             name: "synod",
             dependencies: [
@@ -89,6 +89,11 @@ let package = Package(
             ],
             swiftSettings: strict),
         .testTarget(name: "PaxosTests", dependencies: ["Paxos", "SynodCore"], swiftSettings: strict),
+        .testTarget(
+            name: "SingleDecreeTests",
+            dependencies: ["Paxos", "Simulation", "Lab", "SynodCore", "SynodTestSupport"],
+            swiftSettings: strict
+        ),
         .testTarget(name: "KVTests", dependencies: ["KV", "SynodCore"], swiftSettings: strict),
         .testTarget(
             name: "CheckerTests", dependencies: ["Checker", "SynodCore", "SynodTestSupport"], swiftSettings: strict),

@@ -22,6 +22,8 @@ struct ScenarioList: ParsableCommand {
             print(scenario.name, to: &output)
             print("    " + scenario.story, to: &output)
         }
+        print(DuelingProposers.name, to: &output)
+        print("    " + DuelingProposers.story, to: &output)
     }
 }
 
@@ -50,14 +52,19 @@ struct ScenarioRun: ParsableCommand {
     var timeline = false
 
     func validate() throws {
-        if ScenarioCatalog.named(name) == nil {
+        if ScenarioCatalog.named(name) == nil, name != DuelingProposers.name {
             throw ValidationError(
-                "Unknown scenario '\(name)'; known: \(ScenarioCatalog.all.map(\.name).joined(separator: ", ")).")
+                "Unknown scenario '\(name)'; known: \((ScenarioCatalog.all.map(\.name) + [DuelingProposers.name]).joined(separator: ", "))."
+            )
         }
         if seeds < 1 { throw ValidationError("--seeds must be at least 1.") }
+        if name == DuelingProposers.name, timeline || config != RaftConfiguration().elections {
+            throw ValidationError("--timeline and --config are for the Raft scenarios, not \(name).")
+        }
     }
 
     func run() throws {
+        if name == DuelingProposers.name { return try runDuelingProposers() }
         let scenario = ScenarioCatalog.named(name)!
         let runner = ScenarioRunner(elections: config)
         let timeline = self.timeline

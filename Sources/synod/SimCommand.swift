@@ -72,11 +72,11 @@ struct SimCommand: ParsableCommand {
     @Option(
         name: .customLong("bug"),
         help: ArgumentHelp(
-            "Run a deliberately broken Raft variant, to see the checker catch it (repeatable).",
+            "Run a deliberately broken variant, to see the checker catch it (repeatable). Raft: commit-previous-term, no-sync-before-vote, vote-after-data-loss; paxos: reply-before-persist, ignore-accepted.",
             valueName: "bug"
         )
     )
-    var bugs: [RaftBug] = []
+    var bugs: [String] = []
 
     func validate() throws {
         if seed != nil, seeds != nil {
@@ -89,6 +89,7 @@ struct SimCommand: ParsableCommand {
             throw ValidationError("--nodes must be at least 1.")
         }
         try quorums.validate(for: `protocol`, nodes: nodes)
+        try validateForProtocol()
         if duration <= .zero {
             throw ValidationError("--duration must be longer than zero.")
         }
@@ -108,7 +109,7 @@ struct SimCommand: ParsableCommand {
 
     var options: SimulationOptions {
         var options = SimulationOptions(nodes: nodes, duration: duration, faults: faults, proposalsPerSecond: rate)
-        options.raft.bugs = Set(bugs)
+        options.raft.bugs = Set(raftBugs)
         options.raft.elections = config
         if workload == .kv { options.workload = KVWorkload(readMode: readMode) }
         return options
@@ -117,7 +118,8 @@ struct SimCommand: ParsableCommand {
     func run() throws {
         switch `protocol` {
         case .raft: break
-        case .multipaxos, .paxos:
+        case .paxos: return try runPaxos()
+        case .multipaxos:
             var standardError = StandardStream.error
             print("error: --protocol \(`protocol`.rawValue) is not available yet.", to: &standardError)
             throw ExitCode(2)

@@ -1,0 +1,138 @@
+import Paxos
+import SynodCore
+
+/// The fault API of the single-decree simulator, usable as a story in tests and driven
+/// at random by the fault plan during the first 80% of a run.
+extension SingleDecreeSimulation {
+    var faultWindowOpen: Bool { now < options.healTime }
+
+    /// Whether a node is up.
+    public func isUp(_ id: NodeID) -> Bool { nodes[id.rawValue - 1] != nil }
+
+    /// Cuts every link between the two groups, both ways.
+    public mutating func partition(_ side: [NodeID], _ other: [NodeID]) {
+        for a in side {
+            for b in other {
+                network.setDown(from: a, to: b, true)
+                network.setDown(from: b, to: a, true)
+            }
+        }
+        report.faults += 1
+        if trace != nil { emit("partition \(side.map(\.rawValue)) | \(other.map(\.rawValue))") }
+    }
+
+    /// Stops a node: its disk keeps what was synced and, by chance, a prefix of the rest.
+    public mutating func crash(_ id: NodeID) {
+        let slot = id.rawValue - 1
+        guard nodes[slot] != nil else { return }
+        nodes[slot] = nil
+        incarnations[slot] += 1
+        scheduledWakes[slot] = .distantFuture
+        let pending = disks[slot].unsynced.count
+        let survivors =
+            pending > 0 && diskRandom.chance(plan.crashKeepsSomeUnsynced)
+            ? Int(diskRandom.next(upperBound: UInt64(pending + 1))) : 0
+        disks[slot].crash(keeping: survivors)
+        report.faults += 1
+        if trace != nil { emit("\(id) crash (kept \(survivors) of \(pending) unsynced writes)") }
+        if forgottenReply == nil, let detail = checker.forgottenReply(of: id, durable: disks[slot].durable) {
+            forgottenReply = Violation(
+                kind: .safety, invariant: "persist-before-reply", event: report.events, time: now, detail: detail)
+            if trace != nil { emit("forgotten reply: \(detail)") }
+        }
+    }
+
+    /// Starts a crashed node again from its disk alone; it is asked again for every
+    /// proposal it had not answered, as clients retry.
+    public mutating func restart(_ id: NodeID) {
+        let slot = id.rawValue - 1
+        guard nodes[slot] == nil else { return }
+        nodes[slot] = makeNode(slot: slot, durable: disks[slot].durable)
+        if trace != nil { emit("\(id) restart (\(disks[slot].durable.acceptors.count) acceptors on disk)") }
+        for proposal in assigned[slot] where !proposal.answered {
+            step(slot) { node, now, out in node.propose(proposal.value, for: proposal.instance, at: now, into: &out) }
+            if nodes[slot] == nil || report.violation != nil { return }
+        }
+    }
+
+    /// Every link up, no loss, fast disks, every crashed node restarted.
+    public mutating func heal() {
+        network.healLinks()
+        network.calm()
+        for slot in disks.indices { disks[slot].isSlow = false }
+        if trace != nil { emit("heal") }
+        for id in members where !isUp(id) { restart(id) }
+    }
+
+    mutating func injectNetworkFault() {
+        guard faultWindowOpen, let every = plan.networkEvery else { return }
+        network.healLinks()
+        let n = members.count
+        switch faultRandom.next(upperBound: 5 as UInt64) {
+        case 0:
+            if trace != nil { emit("links healed") }
+        case 1:
+            var shuffled = members
+            shuffled.shuffle(using: &faultRandom)
+            let cutAt = 1 + Int(faultRandom.next(upperBound: UInt64(max(1, n - 1))))
+            partition(Array(shuffled[..<min(cutAt, n)]).sorted(), Array(shuffled[min(cutAt, n)...]).sorted())
+        case 2:
+            for _ in 0..<(1 + Int(faultRandom.next(upperBound: 3 as UInt64))) {
+                let from = members[Int(faultRandom.next(upperBound: UInt64(n)))]
+                let to = members[Int(faultRandom.next(upperBound: UInt64(n)))]
+                if from != to { network.setDown(from: from, to: to, true) }
+            }
+            report.faults += 1
+            if trace != nil { emit("one-way cuts: \(network.downLinkCount) links down") }
+        case 3:
+            let p = Double(faultRandom.next(upperBound: 50 as UInt64)) / 100
+            for a in members {
+                for b in members where a != b && faultRandom.chance(p) { network.setDown(from: a, to: b, true) }
+            }
+            report.faults += 1
+            if trace != nil { emit("partial connectivity: \(network.downLinkCount) links down") }
+        default:
+            let hub = members[Int(faultRandom.next(upperBound: UInt64(n)))]
+            let friend = members[Int(faultRandom.next(upperBound: UInt64(n)))]
+            partition([hub], members.filter { $0 != hub && $0 != friend })
+        }
+        schedule(at: now + faultRandom.span(every / 4, every * 2), .networkFault)
+    }
+
+    mutating func injectCrash() {
+        guard faultWindowOpen, let every = plan.crashEvery else { return }
+        let up = members.filter { isUp($0) }
+        // Keep enough nodes up for progress; safety must hold either way.
+        if members.count - up.count < (members.count - 1) / 2 || (members.count <= 2 && up.count == members.count) {
+            let victim = up[Int(faultRandom.next(upperBound: UInt64(up.count)))]
+            crash(victim)
+            let downtime = faultRandom.span(.milliseconds(1), plan.maxDowntime)
+            if now + downtime < options.healTime { schedule(at: now + downtime, .restart(slot: victim.rawValue - 1)) }
+        }
+        schedule(at: now + faultRandom.span(every / 4, every * 2), .crashFault)
+    }
+
+    /// A crash at a point of execution (see `FaultPlan.crashPointRate`), back soon after:
+    /// often before the messages it just sent have landed.
+    mutating func crashBriefly(_ id: NodeID) {
+        let down = members.filter { !isUp($0) }.count
+        guard down < (members.count - 1) / 2 || members.count <= 2 else { return }
+        crash(id)
+        let downtime: TimeSpan
+        switch faultRandom.next(upperBound: 3 as UInt64) {
+        case 0: downtime = faultRandom.span(.microseconds(20), .microseconds(500))
+        case 1: downtime = faultRandom.span(.microseconds(500), .milliseconds(50))
+        default: downtime = faultRandom.span(.milliseconds(100), .seconds(1))
+        }
+        schedule(at: now + downtime, .restart(slot: id.rawValue - 1))
+    }
+
+    mutating func injectDiskFault() {
+        guard faultWindowOpen, let every = plan.slowDiskEvery else { return }
+        let slot = Int(faultRandom.next(upperBound: UInt64(members.count)))
+        disks[slot].isSlow.toggle()
+        if disks[slot].isSlow { report.faults += 1 }
+        if trace != nil { emit("\(members[slot]) disk \(disks[slot].isSlow ? "slow" : "fast")") }
+        schedule(at: now + faultRandom.span(every / 4, every * 2), .diskFault)
+    }
+}
