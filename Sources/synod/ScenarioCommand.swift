@@ -22,6 +22,7 @@ struct ScenarioList: ParsableCommand {
             print(scenario.name, to: &output)
             print("    " + scenario.story, to: &output)
         }
+        TimeScenarioRun.list(to: &output)
     }
 }
 
@@ -49,15 +50,21 @@ struct ScenarioRun: ParsableCommand {
     @Flag(help: "Draw the first seed's run in the terminal: each server's role and term over time, and its cut links.")
     var timeline = false
 
+    @OptionGroup var time: TimeScenarioOptions
+
     func validate() throws {
-        if ScenarioCatalog.named(name) == nil {
-            throw ValidationError(
-                "Unknown scenario '\(name)'; known: \(ScenarioCatalog.all.map(\.name).joined(separator: ", ")).")
+        if ScenarioCatalog.named(name) == nil && TimeScenarioCatalog.named(name) == nil {
+            let known = (ScenarioCatalog.all.map(\.name) + TimeScenarioCatalog.all.map(\.name))
+            throw ValidationError("Unknown scenario '\(name)'; known: \(known.joined(separator: ", ")).")
         }
         if seeds < 1 { throw ValidationError("--seeds must be at least 1.") }
+        _ = try time.epsilons()
     }
 
     func run() throws {
+        if let scenario = TimeScenarioCatalog.named(name) {
+            return try TimeScenarioRun.run(scenario, seeds: seeds, epsilons: time.epsilons())
+        }
         let scenario = ScenarioCatalog.named(name)!
         let runner = ScenarioRunner(elections: config)
         let timeline = self.timeline
