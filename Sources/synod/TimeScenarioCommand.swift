@@ -7,7 +7,12 @@ import SynodCore
 struct TimeScenarioOptions: ParsableArguments {
     @Option(
         help: ArgumentHelp(
-            "Time scenarios: the clock bound ε, or several separated by commas (1ms,7ms,20ms).",
+            """
+            For the time scenarios (lww-clock-skew, commit-wait, uncertainty-restart): the clock bound ε, or \
+            several separated by commas (1ms,7ms,20ms); 7ms by default. They print one line per variant, \
+            'variant NAME: expected clean|violation, got clean|violation', and exit 1 unless every variant got \
+            its expected outcome.
+            """,
             valueName: "spans"))
     var epsilon: String?
 
@@ -33,10 +38,9 @@ struct TimeScenarioOptions: ParsableArguments {
 /// outcome its story predicts.
 enum TimeScenarioRun {
     static func run(_ scenario: TimeScenario, seeds: Int, epsilons: [TimeSpan]) throws {
-        var variants = scenario.variants
         // Commit wait is measured against its alternative, and the other way round.
-        let measured = scenario.name == "lww-clock-skew" ? [] : companions(of: scenario)
-        variants += measured
+        let variants = scenario.variants + scenario.companions
+        let epsilons = scenario.usesEpsilon ? epsilons : [TimeScenarioCatalog.defaultEpsilon]
         let jobs = variants.flatMap { variant in
             epsilons.flatMap { epsilon in (1...seeds).map { (variant, epsilon, UInt64($0)) } }
         }
@@ -52,34 +56,26 @@ enum TimeScenarioRun {
         var output = StandardStream.output
         let own = summaries.prefix(scenario.variants.count)
         let epsilonList = epsilons.map(\.description).joined(separator: ",")
+        let replay =
+            "swift run -c release synod scenario run \(scenario.name) --seeds \(seeds)"
+            + (scenario.usesEpsilon ? " --epsilon \(epsilonList)" : "")
         for summary in own {
             print(summary.line, to: &output)
             if let failed = summary.firstViolation {
-                print("    seed \(failed.seed), ε=\(failed.epsilon): \(failed.violation!)", to: &output)
+                let epsilon = scenario.usesEpsilon ? ", ε=\(failed.epsilon)" : ""
+                print("    seed \(failed.seed)\(epsilon): \(failed.violation!)", to: &output)
             }
-            if !summary.asExpected {
-                let seed = unexpectedSeed(summary)
-                print(
-                    "    replay: swift run -c release synod scenario run \(scenario.name) --seeds \(seeds) --epsilon \(epsilonList)"
-                        + (seed.map { "  (first unexpected seed: \($0))" } ?? ""),
-                    to: &output)
-            }
+            if !summary.asExpected { print("    replay: \(replay)", to: &output) }
         }
         print(
             "scenario: \(scenario.name), seeds: 1...\(seeds)"
-                + (scenario.name == "lww-clock-skew" ? ", skew up to 50ms" : ", ε: \(epsilonList)"),
+                + (scenario.usesEpsilon ? ", ε: \(epsilonList)" : ", skew up to 50ms"),
             to: &output)
-        if scenario.name != "lww-clock-skew" {
+        if !scenario.companions.isEmpty {
             print("", to: &output)
             for line in table(summaries, epsilons: epsilons) { print(line, to: &output) }
         }
         if own.contains(where: { !$0.asExpected }) { throw ExitCode(1) }
-    }
-
-    /// The first seed whose run disagrees with the expectation (for a violation
-    /// expectation no seed shows it, so none is named).
-    static func unexpectedSeed(_ summary: TimeVariantSummary) -> UInt64? {
-        summary.variant.expected == .clean ? summary.firstViolation?.seed : nil
     }
 
     /// `synod scenario list`'s entries for the time scenarios.
@@ -91,11 +87,6 @@ enum TimeScenarioRun {
                 print("    \(variant.name) (expected \(variant.expected.rawValue)): \(variant.summary)", to: &output)
             }
         }
-    }
-
-    static func companions(of scenario: TimeScenario) -> [TimeVariant] {
-        let other = scenario.name == "commit-wait" ? "uncertainty-restart" : "commit-wait"
-        return TimeScenarioCatalog.named(other)?.variants.filter { $0.expected == .clean } ?? []
     }
 
     /// Per ε: commit latency p50/p99 of each variant (virtual time) and the restarts of the

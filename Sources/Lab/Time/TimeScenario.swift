@@ -50,6 +50,23 @@ public struct TimeScenario: Sendable {
     public let name: String
     public let story: String
     public let variants: [TimeVariant]
+    /// Whether the clock bound ε shapes the runs (the register's skew is fixed at 50 ms).
+    public let usesEpsilon: Bool
+    /// The scenario whose clean variants run alongside, for the latency table; nil: no table.
+    public let comparedWith: String?
+
+    init(name: String, story: String, variants: [TimeVariant], usesEpsilon: Bool = true, comparedWith: String? = nil) {
+        self.name = name
+        self.story = story
+        self.variants = variants
+        self.usesEpsilon = usesEpsilon
+        self.comparedWith = comparedWith
+    }
+
+    /// The variants of `comparedWith` expected clean: the alternative at its best.
+    public var companions: [TimeVariant] {
+        comparedWith.flatMap(TimeScenarioCatalog.named)?.variants.filter { $0.expected == .clean } ?? []
+    }
 }
 
 /// The time scenarios, in the order `synod scenario list` prints them.
@@ -79,7 +96,8 @@ public enum TimeScenarioCatalog {
                 var run = LWWRegisterRun(stamping: stamping, seed: seed)
                 return run.run()
             }
-        })
+        },
+        usesEpsilon: false)
 
     static let commitWait = TimeScenario(
         name: "commit-wait",
@@ -93,7 +111,8 @@ public enum TimeScenarioCatalog {
             """,
         variants: [
             TransactionRun.Variant.commitWait, .noWait, .commitWaitBoundBroken,
-        ].map(\.timeVariant))
+        ].map(\.timeVariant),
+        comparedWith: "uncertainty-restart")
 
     static let uncertaintyRestart = TimeScenario(
         name: "uncertainty-restart",
@@ -104,5 +123,6 @@ public enum TimeScenarioCatalog {
             restarts above it. Reads then see every write of their keys that finished before \
             they started; without the restart they miss some.
             """,
-        variants: [TransactionRun.Variant.uncertaintyRestart, .noRestart].map(\.timeVariant))
+        variants: [TransactionRun.Variant.uncertaintyRestart, .noRestart].map(\.timeVariant),
+        comparedWith: "commit-wait")
 }
