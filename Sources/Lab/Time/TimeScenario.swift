@@ -15,10 +15,10 @@ public struct TimeVariant: Sendable {
     public let expected: TimeOutcome
     /// What the variant changes, in a line.
     public let summary: String
-    let run: @Sendable (_ seed: UInt64, _ epsilon: TimeSpan) -> TimeRunResult
+    let body: @Sendable (_ seed: UInt64, _ epsilon: TimeSpan) -> TimeRunResult
 
     /// One seeded run with clock bound `epsilon`: a function of (variant, seed, ε).
-    public func run(seed: UInt64, epsilon: TimeSpan) -> TimeRunResult { run(seed, epsilon) }
+    public func run(seed: UInt64, epsilon: TimeSpan) -> TimeRunResult { body(seed, epsilon) }
 }
 
 /// What one seeded run of a variant measured, and the first violation its checker found.
