@@ -63,7 +63,14 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        .target(name: "Lab", dependencies: ["SynodCore", "Raft", "Paxos", "Simulation"], swiftSettings: strict),
+        .target(
+            name: "Lab",
+            dependencies: [
+                "SynodCore", "Raft", "Paxos", "Simulation", "Checker", "KV",
+                .product(name: "HeapModule", package: "swift-collections"),
+            ],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "synod",
             dependencies: [
@@ -97,7 +104,9 @@ let package = Package(
         .testTarget(name: "KVTests", dependencies: ["KV", "SynodCore"], swiftSettings: strict),
         .testTarget(
             name: "CheckerTests", dependencies: ["Checker", "SynodCore", "SynodTestSupport"], swiftSettings: strict),
-        .testTarget(name: "LabTests", dependencies: ["Lab", "Simulation", "Raft", "SynodCore"], swiftSettings: strict),
+        .testTarget(
+            name: "LabTests", dependencies: ["Lab", "Simulation", "Raft", "SynodCore", "Checker"], swiftSettings: strict
+        ),
         .testTarget(
             name: "SimulationTests",
             dependencies: ["Simulation", "Checker", "Raft", "SynodCore", "KV", "SynodTestSupport"],

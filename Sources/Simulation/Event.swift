@@ -21,6 +21,7 @@ struct Event: Comparable, Sendable {
         case transferFault
         case bitFlip
         case powerFailure
+        case clockFault
         case compact(slot: Int, incarnation: Int)
         case kvNext(client: Int)
         case kvAttempt(client: Int, operation: Int)

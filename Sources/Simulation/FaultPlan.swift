@@ -38,6 +38,9 @@ struct FaultPlan: Sendable, CustomStringConvertible {
     var lieDrop = 0
     /// Mean time between power failures that crash every server at once; nil: none.
     var powerFailureEvery: TimeSpan?
+    /// Mean time between clock faults (the leader cut off, clocks beyond the drift
+    /// bound); nil: none.
+    var clockFaultEvery: TimeSpan?
 
     init(profile: FaultProfile, nodes: Int, random: inout SeededGenerator) {
         let minority = (nodes - 1) / 2
@@ -71,6 +74,8 @@ struct FaultPlan: Sendable, CustomStringConvertible {
             lyingDisks = Self.pick(nodes / 2 + 1, of: nodes, &random)
             lieDrop = 1 + Int(random.next(upperBound: 16 as UInt64))
             powerFailureEvery = random.span(.milliseconds(300), .milliseconds(1_500))
+        case .clockBoundBroken:
+            clockFaultEvery = random.span(.milliseconds(200), .seconds(1))
         case .swarm:
             if random.chance(0.7) { networkEvery = random.span(.milliseconds(20), .seconds(2)) }
             if random.chance(0.5) { lossRate = Double(random.next(upperBound: 100 as UInt64)) / 1_000 }
@@ -119,6 +124,7 @@ struct FaultPlan: Sendable, CustomStringConvertible {
             parts.append("bit flips every ~\(bitFlipEvery) on servers \(flipServers.map { $0 + 1 })")
         }
         if let powerFailureEvery { parts.append("power failures every ~\(powerFailureEvery)") }
+        if let clockFaultEvery { parts.append("clocks beyond their bound every ~\(clockFaultEvery)") }
         if !lyingDisks.isEmpty {
             parts.append("lying disks on servers \(lyingDisks.map { $0 + 1 }) (drop up to \(lieDrop))")
         }

@@ -98,10 +98,7 @@ public struct Simulation {
         network.lossRate = plan.lossRate
         network.duplicateRate = plan.duplicateRate
         network.spikeRate = plan.spikeRate
-        let drift = Int64(options.maxClockDriftPPM)
-        clocks = (0..<options.nodes).map { _ in
-            SimulatedClock(driftPPM: Int(Int64(setup.next(upperBound: UInt64(2 * drift + 1))) - drift))
-        }
+        clocks = Self.makeClocks(options: options, seed: seed, setup: &setup)
         disks = Array(repeating: SimulatedDisk(), count: options.nodes)
         for slot in plan.lyingDisks { disks[slot].lies = true }
         refused = Array(repeating: false, count: options.nodes)
@@ -136,6 +133,7 @@ public struct Simulation {
         }
         if let every = plan.bitFlipEvery { schedule(at: .zero + faultRandom.span(.zero, every * 2), .bitFlip) }
         if let every = plan.transferEvery { schedule(at: .zero + faultRandom.span(.zero, every * 2), .transferFault) }
+        if let every = plan.clockFaultEvery { schedule(at: .zero + faultRandom.span(.zero, every * 2), .clockFault) }
         schedule(at: options.healTime, .heal)
         schedule(at: options.healTime + options.livenessBound, .livenessDeadline)
     }
@@ -232,6 +230,8 @@ public struct Simulation {
             injectBitFlip()
         case .powerFailure:
             injectPowerFailure()
+        case .clockFault:
+            injectClockFault()
         case .compact(let slot, let incarnation):
             if incarnations[slot] == incarnation { compact(slot: slot) } else { compactionDue[slot] = false }
         case .kvNext(let client):

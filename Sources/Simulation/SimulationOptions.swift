@@ -67,4 +67,8 @@ public enum FaultProfile: String, Sendable, CaseIterable {
     case diskMajority = "disk-majority"
     /// The seed picks which fault kinds are on and how often each strikes.
     case swarm
+    /// Network faults, and clocks (the leader's, or a majority of the others') that run
+    /// far outside the bound leases are computed from. Lease reads are expected to fail,
+    /// and the checker must say so.
+    case clockBoundBroken = "clock-bound-broken"
 }

@@ -24,6 +24,7 @@ struct ScenarioList: ParsableCommand {
         }
         print(DuelingProposers.name, to: &output)
         print("    " + DuelingProposers.story, to: &output)
+        TimeScenarioRun.list(to: &output)
     }
 }
 
@@ -51,20 +52,26 @@ struct ScenarioRun: ParsableCommand {
     @Flag(help: "Draw the first seed's run in the terminal: each server's role and term over time, and its cut links.")
     var timeline = false
 
+    @OptionGroup var time: TimeScenarioOptions
+
     func validate() throws {
-        if ScenarioCatalog.named(name) == nil, name != DuelingProposers.name {
-            throw ValidationError(
-                "Unknown scenario '\(name)'; known: \((ScenarioCatalog.all.map(\.name) + [DuelingProposers.name]).joined(separator: ", "))."
-            )
+        let others = [DuelingProposers.name] + TimeScenarioCatalog.all.map(\.name)
+        if ScenarioCatalog.named(name) == nil, !others.contains(name) {
+            let known = ScenarioCatalog.all.map(\.name) + others
+            throw ValidationError("Unknown scenario '\(name)'; known: \(known.joined(separator: ", ")).")
         }
         if seeds < 1 { throw ValidationError("--seeds must be at least 1.") }
-        if name == DuelingProposers.name, timeline || config != RaftConfiguration().elections {
-            throw ValidationError("--timeline and --config are for the Raft scenarios, not \(name).")
+        if ScenarioCatalog.named(name) == nil, timeline || config != RaftConfiguration().elections {
+            throw ValidationError("--timeline and --config are for the leader-election scenarios, not \(name).")
         }
+        _ = try time.epsilons()
     }
 
     func run() throws {
         if name == DuelingProposers.name { return try runDuelingProposers() }
+        if let scenario = TimeScenarioCatalog.named(name) {
+            return try TimeScenarioRun.run(scenario, seeds: seeds, epsilons: time.epsilons())
+        }
         let scenario = ScenarioCatalog.named(name)!
         let runner = ScenarioRunner(elections: config)
         let timeline = self.timeline
