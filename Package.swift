@@ -43,7 +43,7 @@ let package = Package(
         .target(
             name: "Simulation",
             dependencies: [
-                "SynodCore", "Raft", "Checker", "KV", "Storage",
+                "SynodCore", "Raft", "Paxos", "Checker", "KV", "Storage",
                 .product(name: "HeapModule", package: "swift-collections"),
             ],
             swiftSettings: strict
@@ -62,7 +62,7 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        .target(name: "Lab", dependencies: ["SynodCore", "Raft", "Simulation"], swiftSettings: strict),
+        .target(name: "Lab", dependencies: ["SynodCore", "Raft", "Paxos", "Simulation"], swiftSettings: strict),
         .executableTarget(
             name: "synod",
             dependencies: [
@@ -90,10 +90,11 @@ let package = Package(
         .testTarget(name: "KVTests", dependencies: ["KV", "SynodCore"], swiftSettings: strict),
         .testTarget(
             name: "CheckerTests", dependencies: ["Checker", "SynodCore", "SynodTestSupport"], swiftSettings: strict),
-        .testTarget(name: "LabTests", dependencies: ["Lab", "Simulation", "Raft", "SynodCore"], swiftSettings: strict),
+        .testTarget(
+            name: "LabTests", dependencies: ["Lab", "Simulation", "Raft", "Paxos", "SynodCore"], swiftSettings: strict),
         .testTarget(
             name: "SimulationTests",
-            dependencies: ["Simulation", "Checker", "Raft", "SynodCore", "KV", "SynodTestSupport"],
+            dependencies: ["Simulation", "Checker", "Raft", "Paxos", "SynodCore", "KV", "SynodTestSupport"],
             swiftSettings: strict
         ),
     ]

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Checker
 import Foundation
+import Paxos
 import Raft
 import Simulation
 import SynodCore
@@ -111,13 +112,17 @@ struct SimCommand: ParsableCommand {
         options.raft.bugs = Set(bugs)
         options.raft.elections = config
         if workload == .kv { options.workload = KVWorkload(readMode: readMode) }
+        if `protocol` == .multipaxos {
+            options.consensus = .multiPaxos((try? quorums.quorums(nodes: nodes)) ?? PaxosQuorums(nodes: nodes))
+        }
         return options
     }
 
     func run() throws {
         switch `protocol` {
         case .raft: break
-        case .multipaxos, .paxos:
+        case .multipaxos: try validateMultiPaxos()
+        case .paxos:
             var standardError = StandardStream.error
             print("error: --protocol \(`protocol`.rawValue) is not available yet.", to: &standardError)
             throw ExitCode(2)
@@ -194,6 +199,7 @@ struct ReplayCommand: Sendable {
         let which = seeds.count == 1 ? "seed \(seeds[0])" : "seeds \(seeds[0])...\(seeds[seeds.count - 1])"
         var line =
             "synod sim: \(options.nodes) nodes, faults \(options.faults.rawValue), \(options.duration) virtual time per seed, \(which)"
+        if case .multiPaxos(let quorums) = options.consensus { line += ", multipaxos (\(quorums))" }
         line += ", elections \(options.raft.elections.rawValue)"
         if let workload = options.workload {
             line +=
