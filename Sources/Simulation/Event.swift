@@ -11,7 +11,8 @@ struct Event: Comparable, Sendable {
 
     enum Kind: Sendable {
         case deliver(Envelope<RaftMessage>)
-        case deliverPaxos(Envelope<MultiPaxosMessage>)
+        /// Boxed, so that Raft's events stay as small as they were: the heap moves them.
+        indirect case deliverPaxos(Envelope<MultiPaxosMessage>)
         case wake(slot: Int, incarnation: Int)
         case syncDone(slot: Int, incarnation: Int, through: PersistID)
         case clientTick
