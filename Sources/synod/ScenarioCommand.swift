@@ -49,6 +49,8 @@ struct ScenarioRun: ParsableCommand {
     @Flag(help: "Draw the first seed's run in the terminal: each server's role and term over time, and its cut links.")
     var timeline = false
 
+    @OptionGroup var consensus: ScenarioProtocolOptions
+
     func validate() throws {
         if ScenarioCatalog.named(name) == nil {
             throw ValidationError(
@@ -59,7 +61,7 @@ struct ScenarioRun: ParsableCommand {
 
     func run() throws {
         let scenario = ScenarioCatalog.named(name)!
-        let runner = ScenarioRunner(elections: config)
+        let runner = ScenarioRunner(elections: config, consensus: consensus.consensus)
         let timeline = self.timeline
         let results = parallelMap(seeds) { index in
             runner.run(scenario, seed: UInt64(index + 1), sampleEvery: timeline && index == 0 ? .milliseconds(20) : nil)
@@ -75,7 +77,7 @@ struct ScenarioRun: ParsableCommand {
             to: &output)
         print("liveness violations: \(summary.livenessViolations.count)", to: &output)
         print("safety violations: \(summary.safetyViolations.count)", to: &output)
-        print("scenario: \(name), config: \(config.rawValue), seeds: 1...\(seeds)", to: &output)
+        print("scenario: \(name), config: \(config.rawValue), seeds: 1...\(seeds)\(consensus.flags)", to: &output)
         for failed in summary.safetyViolations {
             print("seed \(failed.seed): \(failed.violation!)", to: &output)
         }
@@ -101,17 +103,20 @@ struct ScenarioMatrix: ParsableCommand {
     @Option(help: "Seeds 1...N per cell.")
     var seeds = 20
 
+    @OptionGroup var consensus: ScenarioProtocolOptions
+
     func validate() throws {
         if seeds < 1 { throw ValidationError("--seeds must be at least 1.") }
     }
 
     func run() throws {
-        let configs = ElectionSafeguards.allCases
+        let configs = consensus.configurations
+        let chosen = consensus.consensus
         let cells = ScenarioCatalog.all.flatMap { scenario in configs.map { (scenario, $0) } }
         let seeds = self.seeds
         let results = parallelMap(cells.count * seeds) { index in
             let (scenario, config) = cells[index / seeds]
-            return ScenarioRunner(elections: config).run(scenario, seed: UInt64(index % seeds + 1))
+            return ScenarioRunner(elections: config, consensus: chosen).run(scenario, seed: UInt64(index % seeds + 1))
         }
         let summaries = cells.indices.map { cell in
             ScenarioSummary(
@@ -128,7 +133,9 @@ struct ScenarioMatrix: ParsableCommand {
             return lines + [""]
         }
         var output = StandardStream.output
-        print("Scenario matrix: \(seeds) seeds per cell (`synod scenario matrix --seeds \(seeds)`).", to: &output)
+        print(
+            "Scenario matrix: \(seeds) seeds per cell (`synod scenario matrix --seeds \(seeds)\(consensus.flags)`).",
+            to: &output)
         print("", to: &output)
         let tables =
             table("Availability (requests made during the faults that committed within 1 s)") {
