@@ -17,7 +17,7 @@ import Testing
             #expect(slot == LogIndex(UInt64(i)))
         }
         cluster.deliverAll()
-        cluster.advance(.milliseconds(10))
+        cluster.advance(.milliseconds(15))
         cluster.deliverAll()
         #expect(cluster.count { $0.isPrepare } == preparesAfterElection)
         for id in 1...5 { #expect(cluster.texts(id) == (1...20).map { "c\($0)" }) }
@@ -26,7 +26,7 @@ import Testing
     @Test func followersRefuseProposalsAndNameTheLeader() {
         var cluster = MultiPaxosTestCluster()
         cluster.elect(2)
-        cluster.advance(.milliseconds(10))
+        cluster.advance(.milliseconds(15))
         cluster.deliverAll()
         #expect(cluster.propose(4, "x") == .rejected(leaderHint: NodeID(2)))
     }
@@ -59,7 +59,7 @@ import Testing
             }
         }
         #expect(rejected)
-        cluster.advance(.milliseconds(10))
+        cluster.advance(.milliseconds(15))
         cluster.deliverAll()
         #expect(cluster.propose(1, "x") == .rejected(leaderHint: NodeID(next)))
     }
@@ -87,7 +87,7 @@ import Testing
         cluster.advance(.milliseconds(250))
         cluster.elect(2)
         #expect(cluster.node(2).role == .leader)
-        cluster.advance(.milliseconds(10))
+        cluster.advance(.milliseconds(15))
         cluster.deliverAll()
         #expect(cluster.texts(2) == ["A", "·", "C"])
         for id in 3...5 { #expect(cluster.texts(id) == ["A", "·", "C"]) }
@@ -114,7 +114,7 @@ import Testing
         cluster.nodes[2] = nil
         cluster.elect(5)  // promises from 2 (old), 4 (new) and 5
         #expect(cluster.node(5).role == .leader)
-        cluster.advance(.milliseconds(10))
+        cluster.advance(.milliseconds(15))
         cluster.deliverAll()
         #expect(cluster.texts(5) == ["new"])
         #expect(cluster.texts(2) == ["new"])
@@ -143,7 +143,7 @@ import Testing
         #expect(cluster.node(5).commitIndex == .zero)
         cluster.reconnect(5)
         for _ in 0..<5 {
-            cluster.advance(.milliseconds(10))
+            cluster.advance(.milliseconds(15))
             cluster.deliverAll()
         }
         #expect(cluster.node(5).commitIndex == LogIndex(100))
@@ -157,7 +157,7 @@ import Testing
         cluster.deliverAll()
         cluster.restart(3)
         for _ in 0..<3 {
-            cluster.advance(.milliseconds(10))
+            cluster.advance(.milliseconds(15))
             cluster.deliverAll()
         }
         #expect(cluster.texts(3) == (1...10).map { "c\($0)" })
@@ -229,7 +229,7 @@ import Testing
         #expect(out.reads.isEmpty)
         cluster.handle(1, out)
         cluster.reconnect(1)
-        cluster.advance(.milliseconds(10))
+        cluster.advance(.milliseconds(15))
         var outs: [MultiPaxosOutput] = []
         while !cluster.queue.isEmpty {
             let envelope = cluster.queue.removeFirst()
@@ -257,7 +257,7 @@ import Testing
         cluster.elect(1)
         for i in 1...3 { _ = cluster.propose(1, "c\(i)") }
         cluster.deliverAll()
-        cluster.advance(.milliseconds(10))
+        cluster.advance(.milliseconds(15))
         cluster.deliverAll()
         #expect(cluster.node(2).commitIndex == LogIndex(3))
         cluster.nodes[0] = nil

@@ -57,16 +57,19 @@ public struct Accept: Sendable, Equatable {
 }
 
 /// Phase 2b: the acceptor accepted `slots` in `ballot` (durably, before this left).
-/// `committed` is its own High-Water Mark, so the leader knows who needs catching up.
+/// `committed` is its own High-Water Mark; `behind` says it is below the leader's, so
+/// that the leader sends it the chosen values it lacks (catch-up).
 public struct Accepted: Sendable, Equatable {
     public var ballot: Ballot
     public var slots: [LogIndex]
     public var committed: LogIndex
+    public var behind: Bool = false
 
-    public init(ballot: Ballot, slots: [LogIndex], committed: LogIndex) {
+    public init(ballot: Ballot, slots: [LogIndex], committed: LogIndex, behind: Bool = false) {
         self.ballot = ballot
         self.slots = slots
         self.committed = committed
+        self.behind = behind
     }
 }
 

@@ -19,6 +19,10 @@ extension MultiPaxosNode {
         /// When each peer was last heard from in this ballot (the quorum check).
         var lastHeard: [NodeID: Instant] = [:]
         var nextHeartbeat: Instant
+        /// When an Accept last went to every acceptor: it stands in for a heartbeat.
+        var lastBroadcast: Instant
+        /// Per peer, no Learn before this instant (one batch per heartbeat interval).
+        var nextLearn: [NodeID: Instant] = [:]
         var quorumCheckAt: Instant
         /// Heartbeat rounds, and the highest round each peer answered (reads).
         var round: UInt64 = 0
@@ -32,6 +36,7 @@ extension MultiPaxosNode {
             self.nextSlot = nextSlot
             self.recoveryEnd = recoveryEnd
             self.nextHeartbeat = now + configuration.heartbeatInterval
+            self.lastBroadcast = now
             self.quorumCheckAt = now + configuration.electionTimeoutMin
             for peer in peers { lastHeard[peer] = now }
         }
@@ -56,6 +61,7 @@ extension MultiPaxosNode {
         }
         let accept = Accept(ballot: ballot, entries: entries, commit: commitIndex)
         for peer in peers { send(.accept(accept), to: peer) }
+        leader!.lastBroadcast = now
     }
 
     /// An acceptor's side of phase 2: accept unless a higher ballot was promised.
@@ -65,7 +71,10 @@ extension MultiPaxosNode {
         for entry in accept.entries { acceptLocally(entry, in: accept.ballot) }
         learnCommit(accept.commit, in: accept.ballot)
         reply(
-            .accepted(Accepted(ballot: accept.ballot, slots: accept.entries.map(\.index), committed: commitIndex)),
+            .accepted(
+                Accepted(
+                    ballot: accept.ballot, slots: accept.entries.map(\.index), committed: commitIndex,
+                    behind: commitIndex < accept.commit)),
             to: peer)
     }
 
@@ -101,6 +110,7 @@ extension MultiPaxosNode {
         heard(from: peer, committed: accepted.committed)
         for slot in accepted.slots { acknowledge(slot, by: peer) }
         advanceCommitIndex()
+        if accepted.behind { sendLearn(to: peer, above: accepted.committed) }
     }
 
     mutating func heard(from peer: NodeID, committed: LogIndex) {
@@ -133,11 +143,18 @@ extension MultiPaxosNode {
         guard role == .leader, ack.ballot == ballot else { return }
         heard(from: peer, committed: ack.committed)
         if ack.round > leader!.answeredRound[peer, default: 0] { leader!.answeredRound[peer] = ack.round }
-        if ack.committed < commitIndex {
-            let entries = log.chosen(from: ack.committed.advanced(by: 1), limit: configuration.maxEntriesPerMessage)
-            if !entries.isEmpty { send(.learn(Learn(ballot: ballot, entries: entries)), to: peer) }
-        }
+        if ack.committed < commitIndex { sendLearn(to: peer, above: ack.committed) }
         releaseReads()
+    }
+
+    /// Catch-up: the chosen values above a follower's High-Water Mark, one batch per
+    /// heartbeat interval at most.
+    mutating func sendLearn(to peer: NodeID, above committed: LogIndex) {
+        guard now >= leader!.nextLearn[peer, default: .zero] else { return }
+        let entries = log.chosen(from: committed.advanced(by: 1), limit: configuration.maxEntriesPerMessage)
+        guard !entries.isEmpty else { return }
+        leader!.nextLearn[peer] = now + configuration.heartbeatInterval
+        send(.learn(Learn(ballot: ballot, entries: entries)), to: peer)
     }
 
     mutating func handleLearn(_ learn: Learn) {
@@ -145,12 +162,21 @@ extension MultiPaxosNode {
         advanceCommitIndex()
     }
 
-    /// Heartbeats every interval; with them, Accepts still unanswered after two
-    /// intervals go again to the acceptors that have not accepted them.
+    /// Heartbeats every interval, unless an Accept went to every acceptor meanwhile
+    /// (as Raft's AppendEntries stand in for its heartbeats); with them, Accepts still
+    /// unanswered after two intervals go again to the acceptors that have not accepted.
     mutating func heartbeatIfDue() {
         guard now >= leader!.nextHeartbeat else { return }
         retransmit()
-        broadcastHeartbeat()
+        // As Raft's leader does, look again a quarter interval later at the soonest, so
+        // that an Accept due at the same instant is not preceded by a needless heartbeat.
+        let quiet = leader!.lastBroadcast + configuration.heartbeatInterval
+        if quiet >= now {
+            leader!.nextHeartbeat = max(
+                quiet, now + TimeSpan(nanoseconds: configuration.heartbeatInterval.nanoseconds / 4))
+        } else {
+            broadcastHeartbeat()
+        }
     }
 
     mutating func broadcastHeartbeat() {
