@@ -105,11 +105,11 @@ let package = Package(
         .testTarget(
             name: "CheckerTests", dependencies: ["Checker", "SynodCore", "SynodTestSupport"], swiftSettings: strict),
         .testTarget(
-            name: "LabTests", dependencies: ["Lab", "Simulation", "Raft", "SynodCore", "Checker"], swiftSettings: strict
-        ),
+            name: "LabTests", dependencies: ["Lab", "Simulation", "Raft", "Paxos", "SynodCore", "Checker"],
+            swiftSettings: strict),
         .testTarget(
             name: "SimulationTests",
-            dependencies: ["Simulation", "Checker", "Raft", "SynodCore", "KV", "SynodTestSupport"],
+            dependencies: ["Simulation", "Checker", "Raft", "Paxos", "SynodCore", "KV", "SynodTestSupport"],
             swiftSettings: strict
         ),
     ]

@@ -21,8 +21,13 @@ public struct ScenarioRunner: Sendable {
     public var elections: ElectionSafeguards
     public var window = ScenarioWindow.standard
     public var bugs: Set<RaftBug> = []
+    /// The protocol the servers run; the stories are told the same way for each.
+    public var consensus: Consensus = .raft
 
-    public init(elections: ElectionSafeguards) { self.elections = elections }
+    public init(elections: ElectionSafeguards, consensus: Consensus = .raft) {
+        self.elections = elections
+        self.consensus = consensus
+    }
 
     public func options() -> SimulationOptions {
         var options = SimulationOptions(
@@ -31,6 +36,7 @@ public struct ScenarioRunner: Sendable {
             faults: .none)
         options.raft.elections = elections
         options.raft.bugs = bugs
+        options.consensus = consensus
         options.measureFrom = window.start
         return options
     }

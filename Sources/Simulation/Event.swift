@@ -1,3 +1,4 @@
+import Paxos
 import Raft
 import SynodCore
 
@@ -10,6 +11,8 @@ struct Event: Comparable, Sendable {
 
     enum Kind: Sendable {
         case deliver(Envelope<RaftMessage>)
+        /// Boxed, so that Raft's events stay as small as they were: the heap moves them.
+        indirect case deliverPaxos(Envelope<MultiPaxosMessage>)
         case wake(slot: Int, incarnation: Int)
         case syncDone(slot: Int, incarnation: Int, through: PersistID)
         case clientTick

@@ -131,3 +131,17 @@ struct FaultPlan: Sendable, CustomStringConvertible {
         return parts.isEmpty ? "no faults" : parts.joined(separator: ", ")
     }
 }
+
+extension FaultPlan {
+    /// Multi-Paxos runs every fault but those that need what only the Raft core models:
+    /// leadership transfer, and storage damage beyond lost unsynced writes (torn records,
+    /// bit flips, lying disks), which Raft survives by catching up as a non-voter.
+    mutating func leaveOutRaftOnlyFaults() {
+        transferEvery = nil
+        tornWriteRate = 0
+        bitFlipEvery = nil
+        flipServers = []
+        lyingDisks = []
+        lieDrop = 0
+    }
+}

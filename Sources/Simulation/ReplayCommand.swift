@@ -1,3 +1,4 @@
+import Paxos
 import Raft
 import SynodCore
 
@@ -13,17 +14,24 @@ extension SimulationOptions {
             nodes: nodes, duration: duration, faults: faults, proposalsPerSecond: proposalsPerSecond)
         expressible.raft.elections = raft.elections
         expressible.raft.bugs = raft.bugs
+        expressible.consensus = consensus
         if let workload { expressible.workload = KVWorkload(readMode: workload.readMode) }
         guard workload.map({ expressible.workload! == $0 }) ?? true else { return nil }
         guard expressible.livenessBound == livenessBound, expressible.maxClockDriftPPM == maxClockDriftPPM,
             expressible.raft == raft, expressible.measureFrom == measureFrom,
             expressible.availabilityBound == availabilityBound, expressible.compactEvery == compactEvery,
-            expressible.snapshotChunkSize == snapshotChunkSize
+            expressible.snapshotChunkSize == snapshotChunkSize, expressible.multiPaxos == multiPaxos
         else { return nil }
         var words = [
             "swift run -c release synod sim", "--nodes \(nodes)", "--seed \(seed)", "--faults \(faults.rawValue)",
             "--duration \(duration)",
         ]
+        if case .multiPaxos(let quorums) = consensus {
+            words.insert("--protocol multipaxos", at: 1)
+            let majority = PaxosQuorums(nodes: nodes)
+            if quorums.phase1 != majority.phase1 { words.append("--phase1-quorum \(quorums.phase1)") }
+            if quorums.phase2 != majority.phase2 { words.append("--phase2-quorum \(quorums.phase2)") }
+        }
         if raft.elections != defaults.raft.elections { words.append("--config \(raft.elections.rawValue)") }
         if proposalsPerSecond != defaults.proposalsPerSecond { words.append("--rate \(proposalsPerSecond)") }
         if let workload {

@@ -24,8 +24,13 @@ extension Simulation {
             var terms: [Term] = []
             var cuts: [Int] = []
             for (slot, id) in members.enumerated() {
-                roles.append(isUp[slot] ? servers[slot]!.role : nil)
-                terms.append(isUp[slot] ? servers[slot]!.term : disks[slot].hardState.term)
+                if isMultiPaxos {
+                    roles.append(isUp[slot] ? Self.raftRole(of: paxos[slot]!.role) : nil)
+                    terms.append(isUp[slot] ? Term(paxos[slot]!.promised.round) : disks[slot].hardState.term)
+                } else {
+                    roles.append(isUp[slot] ? servers[slot]!.role : nil)
+                    terms.append(isUp[slot] ? servers[slot]!.term : disks[slot].hardState.term)
+                }
                 var cut = 0
                 for other in members where other != id {
                     if network.isDown(from: id, to: other) || network.isDown(from: other, to: id) { cut += 1 }

@@ -50,9 +50,7 @@ extension Simulation {
             retry(id: id, after: .milliseconds(20), hint: nil, attempt: attempt)
             return
         }
-        var result = ProposeResult.rejected(leaderHint: nil)
-        let data = Self.payload(for: id)
-        step(slot) { node, now, out in result = node.propose(data, at: now, into: &out) }
+        let result = propose(Self.payload(for: id), on: slot)
         switch result {
         case .accepted(let index, let term):
             knownLeader = target
@@ -82,6 +80,7 @@ extension Simulation {
         for entry in entries where entry.kind == .command {
             guard let pending = pendingRequests.removeValue(forKey: Self.requestID(entry.data)) else { continue }
             if pending.measured && now - pending.submitted <= options.availabilityBound { report.windowServed += 1 }
+            if options.measureCommitLatency { report.commitLatencies.append(now - pending.submitted) }
         }
     }
 

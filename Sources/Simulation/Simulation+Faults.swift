@@ -60,6 +60,7 @@ extension Simulation {
         let slot = id.rawValue - 1
         guard isUp[slot] else { return }
         servers[slot] = nil
+        if isMultiPaxos { paxos[slot] = nil }
         isUp[slot] = false
         incarnations[slot] += 1
         scheduledWakes[slot] = .distantFuture
@@ -84,6 +85,7 @@ extension Simulation {
         }
         if let failure = mirror(changes, of: id) { fail(.safety, failure) }
         checker.crashed(id)
+        chosenChecker.crashed(id)
         resetKV(slot: slot)
     }
 
@@ -105,6 +107,7 @@ extension Simulation {
             checker.diskDamaged(id)
             return
         }
+        if isMultiPaxos { return restartMultiPaxos(id, from: recovered) }
         disks[slot].cut(to: recovered)
         if let failure = checker.diskChanged(id, truncateFrom: recovered.lastIndex.advanced(by: 1), entries: []) {
             fail(.safety, failure)
@@ -302,6 +305,7 @@ extension Simulation {
     @discardableResult
     public mutating func transferLeadership(from leader: NodeID, to target: NodeID) -> Bool {
         var agreed = false
+        guard !isMultiPaxos else { return false }
         if trace != nil { emit("\(leader) asked to transfer leadership to \(target)") }
         step(leader.rawValue - 1) { node, now, out in agreed = node.transferLeadership(to: target, at: now, into: &out)
         }

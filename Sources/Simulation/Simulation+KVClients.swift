@@ -120,9 +120,7 @@ extension Simulation {
             sequence = state.sequence
         }
         let request = KVRequest(session: session, sequence: sequence, command: command, time: clocks[slot].local(now))
-        let data = request.encoded()
-        var result = ProposeResult.rejected(leaderHint: nil)
-        step(slot) { node, now, out in result = node.propose(data, at: now, into: &out) }
+        let result = propose(request.encoded(), on: slot)
         switch result {
         case .accepted(let index, let term):
             kvClients[client].knownLeader = members[slot]
@@ -146,7 +144,11 @@ extension Simulation {
         let id = nextReadID
         serverReads[slot][id] = ServerRead(client: client, operation: operation, key: key)
         let confirmation: ReadConfirmation = kv.readMode == .lease ? .lease : .readIndex
-        step(slot) { node, now, out in node.read(id, confirmation: confirmation, at: now, into: &out) }
+        if isMultiPaxos {
+            stepMultiPaxos(slot) { node, now, out in node.read(id, at: now, into: &out) }
+        } else {
+            step(slot) { node, now, out in node.read(id, confirmation: confirmation, at: now, into: &out) }
+        }
     }
 
     mutating func finishRead(client: Int, operation: Int, value: String?) {

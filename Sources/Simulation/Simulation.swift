@@ -1,6 +1,7 @@
 import Checker
 import HeapModule
 import KV
+import Paxos
 import Raft
 import SynodCore
 
@@ -45,6 +46,15 @@ public struct Simulation {
     var checker: InvariantChecker
     let plan: FaultPlan
     var output = RaftOutput()
+    // Multi-Paxos servers (empty when the cluster runs Raft), see Simulation+MultiPaxos.
+    let isMultiPaxos: Bool
+    var paxos: [MultiPaxosNode?] = []
+    var paxosOutput = MultiPaxosOutput()
+    var chosenChecker: ChosenValueChecker
+    /// Per server and slot, the ballot of the value its disk durably holds accepted.
+    var durableBallots: [[Ballot]] = []
+    /// Per server, the journal position of the last record written.
+    var journalEnd: [LogIndex] = []
 
     var networkRandom: SeededGenerator
     var faultRandom: SeededGenerator
@@ -93,7 +103,10 @@ public struct Simulation {
         faultRandom = SeededGenerator(seed: seed, stream: 3)
         diskRandom = SeededGenerator(seed: seed, stream: 4)
         clientRandom = SeededGenerator(seed: seed, stream: 5)
-        plan = FaultPlan(profile: options.faults, nodes: options.nodes, random: &setup)
+        var plan = FaultPlan(profile: options.faults, nodes: options.nodes, random: &setup)
+        isMultiPaxos = options.consensus.isMultiPaxos
+        if isMultiPaxos { plan.leaveOutRaftOnlyFaults() }
+        self.plan = plan
         network = SimulatedNetwork(size: options.nodes, random: &setup)
         network.lossRate = plan.lossRate
         network.duplicateRate = plan.duplicateRate
@@ -109,12 +122,18 @@ public struct Simulation {
         incarnations = Array(repeating: 0, count: options.nodes)
         scheduledWakes = Array(repeating: .distantFuture, count: options.nodes)
         checker = InvariantChecker(members: members)
-        for slot in servers.indices {
-            servers[slot] = RaftNode(
-                id: members[slot], members: members, configuration: raftConfiguration, now: clocks[slot].local(.zero),
-                random: SeededGenerator(seed: seed, stream: UInt64(100 + slot)))
+        chosenChecker = ChosenValueChecker(
+            members: members, phase2: options.consensus.phase2Quorum(nodes: options.nodes))
+        if isMultiPaxos {
+            startMultiPaxos()
+        } else {
+            for slot in servers.indices {
+                servers[slot] = RaftNode(
+                    id: members[slot], members: members, configuration: raftConfiguration,
+                    now: clocks[slot].local(.zero), random: SeededGenerator(seed: seed, stream: UInt64(100 + slot)))
+            }
         }
-        for slot in servers.indices { step(slot) { node, now, out in node.tick(at: now, into: &out) } }
+        for slot in servers.indices { tickServer(slot) }
         if let workload = options.workload {
             kvClients = Array(repeating: KVClient(), count: workload.clients)
             stores = Array(repeating: KVStore(), count: options.nodes)
@@ -140,6 +159,7 @@ public struct Simulation {
 
     /// The current leader, if exactly one live server believes it leads in the highest term.
     public var leader: NodeID? {
+        if isMultiPaxos { return multiPaxosLeader }
         var best: (NodeID, Term)?
         for case let raft? in servers where raft.role == .leader {
             if best == nil || raft.term > best!.1 { best = (raft.id, raft.term) }
@@ -151,7 +171,10 @@ public struct Simulation {
     public func server(_ id: NodeID) -> RaftNode? { servers[id.rawValue - 1] }
 
     /// The highest index known committed anywhere.
-    public var commitIndex: LogIndex { checker.commitIndex }
+    public var commitIndex: LogIndex { isMultiPaxos ? chosenChecker.commitIndex : checker.commitIndex }
+
+    /// Client commands committed so far.
+    var committedCommands: Int { isMultiPaxos ? chosenChecker.committedCommands : checker.committedCommands }
 
     // MARK: Running
 
@@ -169,7 +192,7 @@ public struct Simulation {
         }
         self.trace = nil
         report.endTime = now
-        report.commits = checker.committedCommands
+        report.commits = committedCommands
         if options.workload != nil { finishKVRun() }
         return report
     }
@@ -184,7 +207,7 @@ public struct Simulation {
             run(next)
         }
         if report.violation == nil, now < deadline { now = deadline }
-        report.commits = checker.committedCommands
+        report.commits = committedCommands
     }
 
     public mutating func run(for span: TimeSpan) { run(until: now + span) }
@@ -205,13 +228,19 @@ public struct Simulation {
         switch event.kind {
         case .deliver(let envelope):
             deliver(envelope)
+        case .deliverPaxos(let envelope):
+            deliver(envelope)
         case .wake(let slot, let incarnation):
             guard incarnations[slot] == incarnation, scheduledWakes[slot] == event.time else { return }
             scheduledWakes[slot] = .distantFuture
-            step(slot) { node, now, out in node.tick(at: now, into: &out) }
+            tickServer(slot)
         case .syncDone(let slot, let incarnation, let through):
             guard incarnations[slot] == incarnation else { return }
-            completeSync(slot: slot, through: through)
+            if isMultiPaxos {
+                completeMultiPaxosSync(slot: slot, through: through)
+            } else {
+                completeSync(slot: slot, through: through)
+            }
         case .clientTick:
             clientTick()
         case .clientRequest(let id, let target, let attempt):
@@ -404,6 +433,7 @@ public struct Simulation {
 
     /// Tells the checker how a disk's durable log changed.
     mutating func mirror(_ changes: [SimulatedDisk.DiskChange], of id: NodeID) -> CheckFailure? {
+        if isMultiPaxos { return mirrorJournal(changes, of: id) }
         for change in changes {
             let failure: CheckFailure?
             switch change {
@@ -441,6 +471,7 @@ public struct Simulation {
     // MARK: Network
 
     mutating func send(_ envelope: Envelope<RaftMessage>) {
+        report.messages += 1
         if network.isDown(from: envelope.from, to: envelope.to) || networkRandom.chance(network.lossRate) { return }
         schedule(
             at: now + network.latency(from: envelope.from, to: envelope.to, random: &networkRandom),
@@ -477,7 +508,8 @@ public struct Simulation {
 
     /// One line per server: role, term, log end, commit index; or "down".
     public func stateSummary() -> String {
-        members.map { id -> String in
+        if isMultiPaxos { return multiPaxosSummary() }
+        return members.map { id -> String in
             guard let raft = servers[id.rawValue - 1] else { return "\(id): down" }
             return
                 "\(id): \(raft.role) term=\(raft.term) last=\(raft.log.lastIndex)@\(raft.log.lastTerm) commit=\(raft.commitIndex)"

@@ -1,3 +1,4 @@
+import Paxos
 import Raft
 import SynodCore
 
@@ -28,6 +29,12 @@ public struct SimulationOptions: Sendable {
     public var compactEvery = 64
     /// Overrides the servers' snapshot chunk size: small, so snapshots travel in pieces.
     public var snapshotChunkSize: Int? = 512
+    /// The protocol the servers run. Multi-Paxos takes its timing from `multiPaxos` and
+    /// its leader stickiness from `raft.checkQuorum`, so `--config` means the same.
+    public var consensus: Consensus = .raft
+    /// Record every committed request's latency in the report (for `synod compare`).
+    public var measureCommitLatency = false
+    public var multiPaxos = MultiPaxosConfiguration()
 
     public init(
         nodes: Int = 5,
@@ -49,6 +56,23 @@ public struct SimulationOptions: Sendable {
 
     /// The faults stop and everything heals at this instant.
     public var healTime: Instant { Instant(nanoseconds: duration.nanoseconds / 5 * 4) }
+}
+
+/// The consensus protocol a simulated cluster runs.
+public enum Consensus: Sendable, Equatable {
+    case raft
+    /// Multi-Paxos with these phase-1 and phase-2 quorum sizes.
+    case multiPaxos(PaxosQuorums)
+
+    public var isMultiPaxos: Bool { if case .multiPaxos = self { true } else { false } }
+
+    /// How many acceptors choose a value (Raft: a majority stores an entry).
+    public func phase2Quorum(nodes: Int) -> Int {
+        switch self {
+        case .raft: nodes / 2 + 1
+        case .multiPaxos(let quorums): quorums.phase2
+        }
+    }
 }
 
 /// Named fault mixes, chosen on the command line with `--faults`.

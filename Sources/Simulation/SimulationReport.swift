@@ -31,6 +31,11 @@ public struct SimulationReport: Sendable {
     /// possibly acknowledged entries (the server rejoined without a vote).
     public var refusedStarts = 0
     public var damagedRestarts = 0
+    /// Messages the servers sent (before the network lost any).
+    public var messages = 0
+    /// With `SimulationOptions.measureCommitLatency`: from each committed request's
+    /// submission to its commit, in virtual time.
+    public var commitLatencies: [TimeSpan] = []
     public var violation: Violation?
 
     public init(seed: UInt64) { self.seed = seed }

@@ -54,6 +54,8 @@ struct ScenarioRun: ParsableCommand {
 
     @OptionGroup var time: TimeScenarioOptions
 
+    @OptionGroup var consensus: ScenarioProtocolOptions
+
     func validate() throws {
         let others = [DuelingProposers.name] + TimeScenarioCatalog.all.map(\.name)
         if ScenarioCatalog.named(name) == nil, !others.contains(name) {
@@ -61,8 +63,11 @@ struct ScenarioRun: ParsableCommand {
             throw ValidationError("Unknown scenario '\(name)'; known: \(known.joined(separator: ", ")).")
         }
         if seeds < 1 { throw ValidationError("--seeds must be at least 1.") }
-        if ScenarioCatalog.named(name) == nil, timeline || config != RaftConfiguration().elections {
-            throw ValidationError("--timeline and --config are for the leader-election scenarios, not \(name).")
+        if ScenarioCatalog.named(name) == nil,
+            timeline || config != RaftConfiguration().elections || consensus.protocol != .raft
+        {
+            throw ValidationError(
+                "--timeline, --config and --protocol are for the leader-election scenarios, not \(name).")
         }
         _ = try time.epsilons()
     }
@@ -73,7 +78,7 @@ struct ScenarioRun: ParsableCommand {
             return try TimeScenarioRun.run(scenario, seeds: seeds, epsilons: time.epsilons())
         }
         let scenario = ScenarioCatalog.named(name)!
-        let runner = ScenarioRunner(elections: config)
+        let runner = ScenarioRunner(elections: config, consensus: consensus.consensus)
         let timeline = self.timeline
         let results = parallelMap(seeds) { index in
             runner.run(scenario, seed: UInt64(index + 1), sampleEvery: timeline && index == 0 ? .milliseconds(20) : nil)
@@ -89,7 +94,7 @@ struct ScenarioRun: ParsableCommand {
             to: &output)
         print("liveness violations: \(summary.livenessViolations.count)", to: &output)
         print("safety violations: \(summary.safetyViolations.count)", to: &output)
-        print("scenario: \(name), config: \(config.rawValue), seeds: 1...\(seeds)", to: &output)
+        print("scenario: \(name), config: \(config.rawValue), seeds: 1...\(seeds)\(consensus.flags)", to: &output)
         for failed in summary.safetyViolations {
             print("seed \(failed.seed): \(failed.violation!)", to: &output)
         }
@@ -115,17 +120,20 @@ struct ScenarioMatrix: ParsableCommand {
     @Option(help: "Seeds 1...N per cell.")
     var seeds = 20
 
+    @OptionGroup var consensus: ScenarioProtocolOptions
+
     func validate() throws {
         if seeds < 1 { throw ValidationError("--seeds must be at least 1.") }
     }
 
     func run() throws {
-        let configs = ElectionSafeguards.allCases
+        let configs = consensus.configurations
+        let chosen = consensus.consensus
         let cells = ScenarioCatalog.all.flatMap { scenario in configs.map { (scenario, $0) } }
         let seeds = self.seeds
         let results = parallelMap(cells.count * seeds) { index in
             let (scenario, config) = cells[index / seeds]
-            return ScenarioRunner(elections: config).run(scenario, seed: UInt64(index % seeds + 1))
+            return ScenarioRunner(elections: config, consensus: chosen).run(scenario, seed: UInt64(index % seeds + 1))
         }
         let summaries = cells.indices.map { cell in
             ScenarioSummary(
@@ -142,7 +150,9 @@ struct ScenarioMatrix: ParsableCommand {
             return lines + [""]
         }
         var output = StandardStream.output
-        print("Scenario matrix: \(seeds) seeds per cell (`synod scenario matrix --seeds \(seeds)`).", to: &output)
+        print(
+            "Scenario matrix: \(seeds) seeds per cell (`synod scenario matrix --seeds \(seeds)\(consensus.flags)`).",
+            to: &output)
         print("", to: &output)
         let tables =
             table("Availability (requests made during the faults that committed within 1 s)") {

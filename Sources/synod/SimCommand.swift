@@ -1,6 +1,7 @@
 import ArgumentParser
 import Checker
 import Foundation
+import Paxos
 import Raft
 import Simulation
 import SynodCore
@@ -90,6 +91,7 @@ struct SimCommand: ParsableCommand {
         }
         try quorums.validate(for: `protocol`, nodes: nodes)
         try validateForProtocol()
+        if `protocol` == .multipaxos { try validateMultiPaxos() }
         if duration <= .zero {
             throw ValidationError("--duration must be longer than zero.")
         }
@@ -112,6 +114,9 @@ struct SimCommand: ParsableCommand {
         options.raft.bugs = Set(raftBugs)
         options.raft.elections = config
         if workload == .kv { options.workload = KVWorkload(readMode: readMode) }
+        if `protocol` == .multipaxos {
+            options.consensus = .multiPaxos((try? quorums.quorums(nodes: nodes)) ?? PaxosQuorums(nodes: nodes))
+        }
         return options
     }
 
@@ -119,10 +124,7 @@ struct SimCommand: ParsableCommand {
         switch `protocol` {
         case .raft: break
         case .paxos: return try runPaxos()
-        case .multipaxos:
-            var standardError = StandardStream.error
-            print("error: --protocol \(`protocol`.rawValue) is not available yet.", to: &standardError)
-            throw ExitCode(2)
+        case .multipaxos: break
         }
         let options = self.options
         let replay = ReplayCommand(options: options)
@@ -196,6 +198,7 @@ struct ReplayCommand: Sendable {
         let which = seeds.count == 1 ? "seed \(seeds[0])" : "seeds \(seeds[0])...\(seeds[seeds.count - 1])"
         var line =
             "synod sim: \(options.nodes) nodes, faults \(options.faults.rawValue), \(options.duration) virtual time per seed, \(which)"
+        if case .multiPaxos(let quorums) = options.consensus { line += ", multipaxos (\(quorums))" }
         line += ", elections \(options.raft.elections.rawValue)"
         if let workload = options.workload {
             line +=

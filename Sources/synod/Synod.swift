@@ -10,7 +10,8 @@ struct Synod: ParsableCommand {
         commandName: "synod",
         abstract: "Patterns of Distributed Systems in Swift: consensus, a deterministic simulator, checkers.",
         subcommands: [
-            SimCommand.self, ScenarioCommand.self, CheckCommand.self, BenchCommand.self, WALCommand.self,
+            SimCommand.self, ScenarioCommand.self, CompareCommand.self, CheckCommand.self, BenchCommand.self,
+            WALCommand.self,
             ServeCommand.self, ClusterCommand.self, KVClientCommand.self,
         ]
     )

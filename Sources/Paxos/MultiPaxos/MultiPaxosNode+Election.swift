@@ -1,0 +1,126 @@
+import SynodCore
+
+/// Phase 1, run once per leadership for every slot from the first unchosen one on.
+extension MultiPaxosNode {
+    struct CandidateState: Sendable {
+        var fromSlot: LogIndex
+        /// Acceptors whose promise arrived (own promise only once synced), one bit per id.
+        var promises: UInt64 = 0
+        /// The write holding this server's own promise, until it is synced.
+        var ownPromise: PersistID?
+        /// Per slot, the accepted value of the highest ballot any promise reported.
+        var accepted: [LogIndex: AcceptedSlot] = [:]
+        var chosen: [LogIndex: LogEntry] = [:]
+        var highestSlot: LogIndex = .zero
+    }
+
+    var promiseCount: Int { (candidate?.promises ?? 0).nonzeroBitCount }
+
+    /// Starts phase 1 with a ballot above every ballot seen; a candidate whose round did
+    /// not finish in time retries with a higher one after a fresh random timeout.
+    mutating func campaign() {
+        failLeaderReads()
+        role = .candidate
+        leaderID = nil
+        leader = nil
+        ballot = max(highestSeen, promised).next(for: id)
+        highestSeen = ballot
+        promise(ballot)
+        var state = CandidateState(fromSlot: commitIndex.advanced(by: 1))
+        collect(log.accepted(from: state.fromSlot), log.chosen(from: state.fromSlot), into: &state)
+        candidate = state
+        resetElectionDeadline()
+        for peer in peers { send(.prepare(Prepare(ballot: ballot, fromSlot: state.fromSlot)), to: peer) }
+    }
+
+    mutating func failLeaderReads() {
+        if let reads = leader?.reads { for read in reads { failedReads.append(read.id) } }
+    }
+
+    func collect(_ accepted: [AcceptedSlot], _ chosen: [LogEntry], into state: inout CandidateState) {
+        for value in accepted where value.slot >= state.fromSlot {
+            if let known = state.accepted[value.slot], known.ballot >= value.ballot { continue }
+            state.accepted[value.slot] = value
+            state.highestSlot = max(state.highestSlot, value.slot)
+        }
+        for entry in chosen where entry.index >= state.fromSlot {
+            state.chosen[entry.index] = entry
+            state.highestSlot = max(state.highestSlot, entry.index)
+        }
+    }
+
+    /// An acceptor's side of phase 1. With `stickyLeader`, a server that heard from a
+    /// leader within the minimum election timeout ignores other proposers, so that one
+    /// that merely cannot hear the leader does not depose it.
+    mutating func handlePrepare(_ prepare: Prepare, from peer: NodeID) {
+        if prepare.ballot < promised {
+            send(.reject(Reject(ballot: prepare.ballot, promised: promised)), to: peer)
+            return
+        }
+        if prepare.ballot > promised {
+            if configuration.stickyLeader, hearsLiveLeader, prepare.ballot.node != leaderID { return }
+            if role != .follower || leaderID != nil { becomeFollower(leader: nil) }
+            promise(prepare.ballot)
+            resetElectionDeadline()
+        }
+        reply(
+            .promise(
+                Promise(
+                    ballot: prepare.ballot, accepted: log.accepted(from: prepare.fromSlot),
+                    chosen: log.chosen(from: prepare.fromSlot))),
+            to: peer)
+    }
+
+    /// Whether a leader (this server included) was heard within the minimum timeout.
+    var hearsLiveLeader: Bool {
+        if role == .leader { return true }
+        guard leaderID != nil, let contact = lastLeaderContact else { return false }
+        return now - contact < configuration.electionTimeoutMin
+    }
+
+    mutating func handlePromise(_ promise: Promise, from peer: NodeID) {
+        guard role == .candidate, promise.ballot == ballot, var state = candidate else { return }
+        state.promises |= bit(peer)
+        collect(promise.accepted, promise.chosen, into: &state)
+        candidate = state
+        if promiseCount >= quorums.phase1 { becomeLeader() }
+    }
+
+    /// A higher promise exists: step down and let the timer back off at random.
+    mutating func handleReject(_ reject: Reject, from peer: NodeID) {
+        guard role != .follower, reject.ballot == ballot, reject.promised > ballot else { return }
+        becomeFollower(leader: nil)
+    }
+
+    /// Phase 1 succeeded: every slot from the first unchosen one to the highest reported
+    /// is settled now. Values known chosen are learned; the value of the highest ballot
+    /// is proposed again in this ballot; a gap where nothing was accepted gets a no-op.
+    mutating func becomeLeader() {
+        let state = candidate!
+        candidate = nil
+        role = .leader
+        leaderID = id
+        var recovered: [LogEntry] = []
+        var slot = state.fromSlot
+        while slot <= state.highestSlot {
+            if let chosen = state.chosen[slot] {
+                learnChosen(chosen)
+            } else if let accepted = state.accepted[slot] {
+                recovered.append(accepted.entry)
+            } else if log[slot].chosen == nil {
+                recovered.append(.noop(term: ballot.generation, index: slot))
+            }
+            slot = slot.advanced(by: 1)
+        }
+        // Slots below `fromSlot` are chosen and known here: new values go after them too.
+        let recoveryEnd = max(state.highestSlot, state.fromSlot.advanced(by: -1))
+        leader = LeaderState(
+            nextSlot: recoveryEnd.advanced(by: 1), recoveryEnd: recoveryEnd, peers: peers, now: now,
+            configuration: configuration)
+        advanceCommitIndex()
+        for start in stride(from: 0, to: recovered.count, by: configuration.maxEntriesPerMessage) {
+            proposeInPhase2(Array(recovered[start..<min(start + configuration.maxEntriesPerMessage, recovered.count)]))
+        }
+        broadcastHeartbeat()
+    }
+}
