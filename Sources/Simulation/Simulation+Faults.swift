@@ -216,43 +216,21 @@ extension Simulation {
     mutating func injectNetworkFault() {
         guard faultWindowOpen, let every = plan.networkEvery else { return }
         network.healLinks()
-        let n = members.count
-        switch faultRandom.next(upperBound: 6 as UInt64) {
-        case 0:
+        switch NetworkFault.draw(members: members, leader: leader, isolating: true, random: &faultRandom) {
+        case .heal:
             if trace != nil { emit("links healed") }
-        case 1:
-            // Two-way partition into two random groups.
-            var shuffled = members
-            shuffled.shuffle(using: &faultRandom)
-            let cutAt = 1 + Int(faultRandom.next(upperBound: UInt64(max(1, n - 1))))
-            partition(Array(shuffled[..<min(cutAt, n)]).sorted(), Array(shuffled[min(cutAt, n)...]).sorted())
-        case 2:
-            // One-way cuts.
-            for _ in 0..<(1 + Int(faultRandom.next(upperBound: 3 as UInt64))) {
-                let from = members[Int(faultRandom.next(upperBound: UInt64(n)))]
-                let to = members[Int(faultRandom.next(upperBound: UInt64(n)))]
-                if from != to { cut(from: from, to: to) }
-            }
-        case 3:
-            // Partial connectivity: each link down on its own.
-            let p = Double(faultRandom.next(upperBound: 50 as UInt64)) / 100
-            var any = false
-            for a in members {
-                for b in members where a != b && faultRandom.chance(p) {
-                    network.setDown(from: a, to: b, true)
-                    any = true
-                }
-            }
-            if any { report.faults += 1 }
+        case .partition(let one, let other):
+            partition(one, other)
+        case .oneWayCuts(let cuts):
+            for (from, to) in cuts { cut(from: from, to: to) }
+        case .partialConnectivity(let links):
+            for (from, to) in links { network.setDown(from: from, to: to, true) }
+            if !links.isEmpty { report.faults += 1 }
             if trace != nil { emit("partial connectivity: \(network.downLinkCount) links down") }
-        case 4:
-            // The leader loses every link.
-            isolate(leader ?? members[Int(faultRandom.next(upperBound: UInt64(n)))])
-        default:
-            // One server reachable from only one other (partial partition).
-            let hub = members[Int(faultRandom.next(upperBound: UInt64(n)))]
-            let friend = members[Int(faultRandom.next(upperBound: UInt64(n)))]
-            partition([hub], members.filter { $0 != hub && $0 != friend })
+        case .isolate(let server):
+            isolate(server)
+        case .partialPartition(let hub, let others):
+            partition([hub], others)
         }
         schedule(at: now + faultRandom.span(every / 4, every * 2), .networkFault)
     }

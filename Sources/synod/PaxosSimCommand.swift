@@ -99,19 +99,9 @@ struct PaxosSummary {
 
     var lines: [String] {
         let failures = reports.compactMap(\.violation)
-        let safety = failures.filter { $0.kind == .safety }.count
-        var byInvariant: [String: Int] = [:]
-        for violation in failures { byInvariant[violation.invariant, default: 0] += 1 }
-        let virtualTime = reports.reduce(Int64(0)) { $0 + $1.endTime.nanoseconds }
-        var lines = [
-            "faults \(faults.rawValue): \(reports.count) \(reports.count == 1 ? "seed" : "seeds"), "
-                + "\(formatFixed(Double(virtualTime) / 1e9, decimals: 1))s virtual time in all",
-            "safety violations: \(safety), liveness violations: \(failures.count - safety)",
-        ]
-        if !byInvariant.isEmpty {
-            let counts = byInvariant.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
-            lines.append("by invariant: " + counts.joined(separator: ", "))
-        }
+        var lines = Summary.opening(
+            faults: faults, seeds: reports.count, virtualTime: reports.reduce(Int64(0)) { $0 + $1.endTime.nanoseconds },
+            violations: failures)
         let instances = reports.reduce(0) { $0 + $1.instances }
         let chosen = reports.reduce(0) { $0 + $1.chosen }
         let ballots = reports.reduce(0) { $0 + $1.ballots }

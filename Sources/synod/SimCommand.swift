@@ -263,21 +263,9 @@ struct Summary {
 
     var lines: [String] {
         let failures = reports.compactMap(\.violation)
-        let safety = failures.filter { $0.kind == .safety }.count
-        let liveness = failures.count - safety
-        var byInvariant: [String: Int] = [:]
-        for violation in failures { byInvariant[violation.invariant, default: 0] += 1 }
-        let virtualTime = reports.reduce(Int64(0)) { $0 + $1.endTime.nanoseconds }
-
-        var lines = [
-            "faults \(faults.rawValue): \(reports.count) \(reports.count == 1 ? "seed" : "seeds"), "
-                + "\(formatFixed(Double(virtualTime) / 1e9, decimals: 1))s virtual time in all",
-            "safety violations: \(safety), liveness violations: \(liveness)",
-        ]
-        if !byInvariant.isEmpty {
-            let counts = byInvariant.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
-            lines.append("by invariant: " + counts.joined(separator: ", "))
-        }
+        var lines = Self.opening(
+            faults: faults, seeds: reports.count, virtualTime: reports.reduce(Int64(0)) { $0 + $1.endTime.nanoseconds },
+            violations: failures)
         let recoveries = reports.compactMap(\.recoveryTime).map(\.milliseconds).sorted()
         if let worst = recoveries.last {
             let mean = recoveries.reduce(0, +) / Double(recoveries.count)
@@ -297,6 +285,23 @@ struct Summary {
         let elections = reports.reduce(0) { $0 + $1.elections }
         lines.append("events: \(events), faults: \(faultCount), commits: \(commits), elections: \(elections)")
         lines.append("seeds: \(reports.count), violations: \(failures.count)")
+        return lines
+    }
+    /// The first lines of every protocol's summary: the faults and virtual time, the
+    /// violations by kind and by invariant.
+    static func opening(faults: FaultProfile, seeds: Int, virtualTime: Int64, violations: [Violation]) -> [String] {
+        let safety = violations.filter { $0.kind == .safety }.count
+        var lines = [
+            "faults \(faults.rawValue): \(seeds) \(seeds == 1 ? "seed" : "seeds"), "
+                + "\(formatFixed(Double(virtualTime) / 1e9, decimals: 1))s virtual time in all",
+            "safety violations: \(safety), liveness violations: \(violations.count - safety)",
+        ]
+        var byInvariant: [String: Int] = [:]
+        for violation in violations { byInvariant[violation.invariant, default: 0] += 1 }
+        if !byInvariant.isEmpty {
+            let counts = byInvariant.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
+            lines.append("by invariant: " + counts.joined(separator: ", "))
+        }
         return lines
     }
 }

@@ -67,36 +67,27 @@ extension SingleDecreeSimulation {
     mutating func injectNetworkFault() {
         guard faultWindowOpen, let every = plan.networkEvery else { return }
         network.healLinks()
-        let n = members.count
-        switch faultRandom.next(upperBound: 5 as UInt64) {
-        case 0:
+        switch NetworkFault.draw(members: members, leader: nil, isolating: false, random: &faultRandom) {
+        case .heal:
             if trace != nil { emit("links healed") }
-        case 1:
-            var shuffled = members
-            shuffled.shuffle(using: &faultRandom)
-            let cutAt = 1 + Int(faultRandom.next(upperBound: UInt64(max(1, n - 1))))
-            partition(Array(shuffled[..<min(cutAt, n)]).sorted(), Array(shuffled[min(cutAt, n)...]).sorted())
-        case 2:
-            for _ in 0..<(1 + Int(faultRandom.next(upperBound: 3 as UInt64))) {
-                let from = members[Int(faultRandom.next(upperBound: UInt64(n)))]
-                let to = members[Int(faultRandom.next(upperBound: UInt64(n)))]
-                if from != to { network.setDown(from: from, to: to, true) }
-            }
-            report.faults += 1
-            if trace != nil { emit("one-way cuts: \(network.downLinkCount) links down") }
-        case 3:
-            let p = Double(faultRandom.next(upperBound: 50 as UInt64)) / 100
-            for a in members {
-                for b in members where a != b && faultRandom.chance(p) { network.setDown(from: a, to: b, true) }
-            }
-            report.faults += 1
-            if trace != nil { emit("partial connectivity: \(network.downLinkCount) links down") }
-        default:
-            let hub = members[Int(faultRandom.next(upperBound: UInt64(n)))]
-            let friend = members[Int(faultRandom.next(upperBound: UInt64(n)))]
-            partition([hub], members.filter { $0 != hub && $0 != friend })
+        case .partition(let one, let other):
+            partition(one, other)
+        case .oneWayCuts(let links):
+            cut(links, kind: "one-way cuts")
+        case .partialConnectivity(let links):
+            cut(links, kind: "partial connectivity")
+        case .isolate(let server):  // not drawn without `isolating`
+            partition([server], members.filter { $0 != server })
+        case .partialPartition(let hub, let others):
+            partition([hub], others)
         }
         schedule(at: now + faultRandom.span(every / 4, every * 2), .networkFault)
+    }
+
+    private mutating func cut(_ links: [(from: NodeID, to: NodeID)], kind: String) {
+        for (from, to) in links { network.setDown(from: from, to: to, true) }
+        report.faults += 1
+        if trace != nil { emit("\(kind): \(network.downLinkCount) links down") }
     }
 
     mutating func injectCrash() {
