@@ -32,16 +32,7 @@ extension Simulation {
     }
 
     mutating func send(_ envelope: Envelope<MultiPaxosMessage>) {
-        report.messages += 1
-        if network.isDown(from: envelope.from, to: envelope.to) || networkRandom.chance(network.lossRate) { return }
-        schedule(
-            at: now + network.latency(from: envelope.from, to: envelope.to, random: &networkRandom),
-            .deliverPaxos(envelope))
-        if networkRandom.chance(network.duplicateRate) {
-            schedule(
-                at: now + network.latency(from: envelope.from, to: envelope.to, random: &networkRandom),
-                .deliverPaxos(envelope))
-        }
+        transmit(from: envelope.from, to: envelope.to, .deliverPaxos(envelope))
     }
 
     mutating func deliver(_ envelope: Envelope<MultiPaxosMessage>) {

@@ -471,15 +471,17 @@ public struct Simulation {
     // MARK: Network
 
     mutating func send(_ envelope: Envelope<RaftMessage>) {
+        transmit(from: envelope.from, to: envelope.to, .deliver(envelope))
+    }
+
+    /// One message of either protocol on the simulated network: lost, delivered after a
+    /// drawn latency, or delivered twice.
+    mutating func transmit(from: NodeID, to: NodeID, _ delivery: Event.Kind) {
         report.messages += 1
-        if network.isDown(from: envelope.from, to: envelope.to) || networkRandom.chance(network.lossRate) { return }
-        schedule(
-            at: now + network.latency(from: envelope.from, to: envelope.to, random: &networkRandom),
-            .deliver(envelope))
+        if network.isDown(from: from, to: to) || networkRandom.chance(network.lossRate) { return }
+        schedule(at: now + network.latency(from: from, to: to, random: &networkRandom), delivery)
         if networkRandom.chance(network.duplicateRate) {
-            schedule(
-                at: now + network.latency(from: envelope.from, to: envelope.to, random: &networkRandom),
-                .deliver(envelope))
+            schedule(at: now + network.latency(from: from, to: to, random: &networkRandom), delivery)
         }
     }
 
