@@ -33,13 +33,23 @@ struct ForwardSessions: Equatable, Sendable {
     /// has acknowledged.
     mutating func check(_ origin: ForwardOrigin, at time: Int64) -> Verdict {
         expire(at: time)
-        var session = sessions[origin.session] ?? Session(lastActivity: time)
+        // In place: a copy of the session would copy its replies on every command.
+        return Self.check(origin, at: time, in: &sessions[origin.session, default: Session(lastActivity: time)])
+    }
+
+    private static func check(_ origin: ForwardOrigin, at time: Int64, in session: inout Session) -> Verdict {
         session.lastActivity = max(session.lastActivity, time)
         if origin.acknowledged > session.acknowledged {
+            // Usually the mark moves by one or two: remove those, not rebuild the table.
+            if origin.acknowledged - session.acknowledged <= UInt64(session.replies.count) {
+                for sequence in (session.acknowledged + 1)...origin.acknowledged {
+                    session.replies.removeValue(forKey: sequence)
+                }
+            } else {
+                session.replies = session.replies.filter { $0.key > origin.acknowledged }
+            }
             session.acknowledged = origin.acknowledged
-            session.replies = session.replies.filter { $0.key > origin.acknowledged }
         }
-        defer { sessions[origin.session] = session }
         if origin.sequence <= session.acknowledged { return .answered }
         if let reply = session.replies[origin.sequence] { return .duplicate(reply) }
         return .apply
