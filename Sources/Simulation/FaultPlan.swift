@@ -145,3 +145,16 @@ extension FaultPlan {
         lieDrop = 0
     }
 }
+
+extension FaultPlan {
+    /// How long a server crashed at a point of execution stays down: back before the
+    /// messages in flight land (they meet what it forgot), or soon, or only after the
+    /// others had time to elect someone else. Shared by both simulators.
+    static func crashPointDowntime(_ random: inout SeededGenerator) -> TimeSpan {
+        switch random.next(upperBound: 3 as UInt64) {
+        case 0: random.span(.microseconds(20), .microseconds(500))
+        case 1: random.span(.microseconds(500), .milliseconds(50))
+        default: random.span(.milliseconds(100), .seconds(1))
+        }
+    }
+}

@@ -257,17 +257,7 @@ extension Simulation {
         let down = members.filter { !isUp[$0.rawValue - 1] }.count
         guard down < (members.count - 1) / 2 || members.count <= 2 else { return }
         crash(id)
-        // Often back before messages already in flight land, so that they meet the
-        // restarted server and whatever it forgot.
-        // Back before messages in flight land (they meet what it forgot), or soon, or
-        // only after the others had time to elect someone else.
-        let downtime: TimeSpan
-        switch faultRandom.next(upperBound: 3 as UInt64) {
-        case 0: downtime = faultRandom.span(.microseconds(20), .microseconds(500))
-        case 1: downtime = faultRandom.span(.microseconds(500), .milliseconds(50))
-        default: downtime = faultRandom.span(.milliseconds(100), .seconds(1))
-        }
-        schedule(at: now + downtime, .restart(slot: id.rawValue - 1))
+        schedule(at: now + FaultPlan.crashPointDowntime(&faultRandom), .restart(slot: id.rawValue - 1))
     }
 
     mutating func injectTransfer() {

@@ -40,8 +40,8 @@ struct ComparisonTable {
             lines.append("| \(title) | " + rows.map(value).joined(separator: " | ") + " |")
         }
         row("messages per committed command (\(faults.rawValue))") { formatFixed($0.messagesPerCommand, decimals: 1) }
-        row("commit latency p50 (ms, \(faults.rawValue))") { ms(percentile($0.latencies, 0.5)) }
-        row("commit latency p99 (ms, \(faults.rawValue))") { ms(percentile($0.latencies, 0.99)) }
+        row("commit latency p50 (ms, \(faults.rawValue))") { ms(nearestRank($0.latencies, 0.5)) }
+        row("commit latency p99 (ms, \(faults.rawValue))") { ms(nearestRank($0.latencies, 0.99)) }
         row("leader crash to next commit, median (ms)") { ms(median($0.recoveries.compactMap { $0?.milliseconds })) }
         row("leader crash to next commit, max (ms)") {
             let times = $0.recoveries.compactMap { $0?.milliseconds }
@@ -68,9 +68,5 @@ struct ComparisonTable {
 
     func ms(_ value: Double?) -> String { value.map { formatFixed($0, decimals: 2) } ?? "-" }
 
-    func percentile(_ sorted: [Double], _ p: Double) -> Double? {
-        sorted.isEmpty ? nil : sorted[min(sorted.count - 1, Int((Double(sorted.count) * p).rounded(.down)))]
-    }
-
-    func median(_ values: [Double]) -> Double? { percentile(values.sorted(), 0.5) }
+    func median(_ values: [Double]) -> Double? { nearestRank(values.sorted(), 0.5) }
 }

@@ -36,3 +36,9 @@ extension String {
         count >= width ? self : self + String(repeating: " ", count: width - count)
     }
 }
+
+/// The value at fraction `p` of `sorted` (nearest rank, rounding down), nil when empty:
+/// the one percentile every table of the command line uses.
+func nearestRank(_ sorted: [Double], _ p: Double) -> Double? {
+    sorted.isEmpty ? nil : sorted[min(sorted.count - 1, Int((Double(sorted.count) * p).rounded(.down)))]
+}

@@ -250,9 +250,8 @@ struct ReadFigures {
         return lines
     }
 
-    func percentile(_ sorted: [Double], _ p: Double) -> Double {
-        sorted[min(sorted.count - 1, Int((Double(sorted.count) * p).rounded(.down)))]
-    }
+    /// The rows print only when there are samples, so the percentile is always there.
+    func percentile(_ sorted: [Double], _ p: Double) -> Double { nearestRank(sorted, p) ?? 0 }
 }
 
 /// The closing lines of `synod sim`. The last two lines are a fixed format that

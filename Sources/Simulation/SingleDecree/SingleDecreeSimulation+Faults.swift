@@ -109,13 +109,7 @@ extension SingleDecreeSimulation {
         let down = members.filter { !isUp($0) }.count
         guard down < (members.count - 1) / 2 || members.count <= 2 else { return }
         crash(id)
-        let downtime: TimeSpan
-        switch faultRandom.next(upperBound: 3 as UInt64) {
-        case 0: downtime = faultRandom.span(.microseconds(20), .microseconds(500))
-        case 1: downtime = faultRandom.span(.microseconds(500), .milliseconds(50))
-        default: downtime = faultRandom.span(.milliseconds(100), .seconds(1))
-        }
-        schedule(at: now + downtime, .restart(slot: id.rawValue - 1))
+        schedule(at: now + FaultPlan.crashPointDowntime(&faultRandom), .restart(slot: id.rawValue - 1))
     }
 
     mutating func injectDiskFault() {
