@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "Simulation", targets: ["Simulation"]),
         .library(name: "Checker", targets: ["Checker"]),
         .library(name: "KV", targets: ["KV"]),
+        .library(name: "Replication", targets: ["Replication"]),
         .library(name: "Lab", targets: ["Lab"]),
         .library(name: "Storage", targets: ["Storage"]),
         .library(name: "SynodServer", targets: ["SynodServer"]),
@@ -40,11 +41,12 @@ let package = Package(
         .target(name: "Paxos", dependencies: ["SynodCore"], swiftSettings: strict),
         .target(name: "KV", dependencies: ["SynodCore"], swiftSettings: strict),
         .target(name: "Storage", dependencies: ["SynodCore"], swiftSettings: strict),
+        .target(name: "Replication", dependencies: ["SynodCore"], swiftSettings: strict),
         .target(name: "Checker", dependencies: ["SynodCore", "Raft"], swiftSettings: strict),
         .target(
             name: "Simulation",
             dependencies: [
-                "SynodCore", "Raft", "Paxos", "Checker", "KV", "Storage",
+                "SynodCore", "Raft", "Paxos", "Checker", "KV", "Storage", "Replication",
                 .product(name: "HeapModule", package: "swift-collections"),
             ],
             swiftSettings: strict
@@ -52,7 +54,7 @@ let package = Package(
         .target(
             name: "SynodServer",
             dependencies: [
-                "SynodCore", "Raft", "KV", "Storage",
+                "SynodCore", "Raft", "KV", "Storage", "Replication",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -74,7 +76,8 @@ let package = Package(
         .executableTarget(
             name: "synod",
             dependencies: [
-                "SynodCore", "Raft", "Paxos", "Simulation", "Checker", "Lab", "KV", "Storage", "SynodServer",
+                "SynodCore", "Raft", "Paxos", "Simulation", "Checker", "Lab", "KV", "Storage", "Replication",
+                "SynodServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -91,7 +94,7 @@ let package = Package(
         .testTarget(
             name: "SynodServerTests",
             dependencies: [
-                "SynodServer", "Raft", "KV", "SynodCore", "Checker", "SynodTestSupport",
+                "SynodServer", "Raft", "KV", "SynodCore", "Checker", "Replication", "SynodTestSupport",
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: strict),
@@ -102,6 +105,8 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "KVTests", dependencies: ["KV", "SynodCore"], swiftSettings: strict),
+        .testTarget(
+            name: "ReplicationTests", dependencies: ["Replication", "Raft", "KV", "SynodCore"], swiftSettings: strict),
         .testTarget(
             name: "CheckerTests", dependencies: ["Checker", "SynodCore", "SynodTestSupport"], swiftSettings: strict),
         .testTarget(

@@ -58,37 +58,6 @@ public struct RaftOutput: Sendable {
     }
 }
 
-/// A linearizable read point: serve read `id` from the state machine once it has
-/// applied `index`.
-public struct ReadState: Sendable, Equatable {
-    public var id: UInt64
-    public var index: LogIndex
-
-    public init(id: UInt64, index: LogIndex) {
-        self.id = id
-        self.index = index
-    }
-}
-
-/// How the leader confirms a read point.
-public enum ReadConfirmation: Sendable, Equatable {
-    /// ReadIndex: one heartbeat round answered by a majority confirms leadership.
-    case readIndex
-    /// Leader lease: no round while a majority answered within the lease (needs
-    /// CheckQuorum; refused during a leadership transfer). Falls back to ReadIndex.
-    case lease
-}
-
-/// The answer to a client proposal.
-public enum ProposeResult: Sendable, Equatable {
-    /// Appended to the leader's log at this position; it commits later, or is lost if
-    /// leadership changes first.
-    case accepted(index: LogIndex, term: Term)
-    /// This server does not lead; `leaderHint` is the leader it last heard from. A
-    /// leader handing over leadership also refuses, naming the server it hands over to.
-    case rejected(leaderHint: NodeID?)
-}
-
 /// A Raft server's role (Leader and Followers).
 /// A server's role (Leader and Followers). A pre-candidate runs a pre-vote round
 /// (§9.6) before it may become a candidate and raise the term.

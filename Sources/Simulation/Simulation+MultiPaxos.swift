@@ -79,7 +79,7 @@ extension Simulation {
         }
         if !paxosOutput.reads.isEmpty || !paxosOutput.failedReads.isEmpty {
             readsReleased(
-                slot: slot, ready: paxosOutput.reads.map { ReadState(id: $0.id, index: $0.index) },
+                slot: slot, ready: paxosOutput.reads,
                 failed: paxosOutput.failedReads)
         }
         // A crash point, as for Raft: the server dies while sending.

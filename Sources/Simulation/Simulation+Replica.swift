@@ -19,12 +19,9 @@ extension Simulation {
     /// and stamp (term, or the ballot's generation) of the entry, or a leader hint.
     mutating func propose(_ data: [UInt8], on slot: Int) -> ProposeResult {
         if isMultiPaxos {
-            var result = MultiPaxosProposal.rejected(leaderHint: nil)
+            var result = ProposeResult.rejected(leaderHint: nil)
             stepMultiPaxos(slot) { node, now, out in result = node.propose(data, at: now, into: &out) }
-            switch result {
-            case .accepted(let index, let generation): return .accepted(index: index, term: generation)
-            case .rejected(let hint): return .rejected(leaderHint: hint)
-            }
+            return result
         }
         var result = ProposeResult.rejected(leaderHint: nil)
         step(slot) { node, now, out in result = node.propose(data, at: now, into: &out) }

@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import Raft
+import Replication
 import SynodCore
 
 /// The client port: RESP (the Redis protocol), so `redis-cli`, `redis-benchmark` and

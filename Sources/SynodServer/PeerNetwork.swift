@@ -2,6 +2,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import Raft
+import Replication
 import SynodCore
 
 /// Single-Socket Channel: one long-lived TCP connection per pair of servers, dialed by
@@ -84,12 +85,11 @@ final class PeerNetwork: PeerTransport, @unchecked Sendable {
         write(.raft(envelope), to: envelope.to)
     }
 
-    func forward(to peer: NodeID, id: UInt64, request: [UInt8]) {
-        write(.forward(id: id, request: request), to: peer)
-    }
-
-    func forwardReply(to peer: NodeID, id: UInt64, reply: [UInt8]) {
-        write(.forwardReply(id: id, reply: reply), to: peer)
+    func send(_ envelope: Envelope<ForwardMessage>) {
+        switch envelope.message {
+        case .request(let id, let item): write(.forward(id: id, request: item.encoded()), to: envelope.to)
+        case .reply(let id, let outcome): write(.forwardReply(id: id, reply: outcome.encoded()), to: envelope.to)
+        }
     }
 
     private func write(_ frame: PeerFrame, to peer: NodeID) {
@@ -211,10 +211,17 @@ final class PeerHandler: ChannelInboundHandler {
             return true
         case .forward(let id, let request):
             guard let peer else { return refuse("a forward before the hello", context: context) }
-            network.node.forwardedWrite(from: peer, id: id, request: request)
+            guard let item = try? BatchItem(decoding: request) else {
+                return refuse("a forwarded write that does not decode", context: context)
+            }
+            let local = network.configuration.id
+            network.node.receive(Envelope(from: peer, to: local, message: .request(id: id, item: item)))
             return true
         case .forwardReply(let id, let reply):
-            network.node.forwardReplied(id: id, reply: reply)
+            guard let peer else { return refuse("a forward reply before the hello", context: context) }
+            let local = network.configuration.id
+            network.node.receive(
+                Envelope(from: peer, to: local, message: .reply(id: id, outcome: WriteOutcome(decoding: reply))))
             return true
         }
     }

@@ -1,6 +1,7 @@
 import Metrics
 import Prometheus
 import Raft
+import Replication
 import SynodCore
 
 /// Everything one `synod serve` process needs to know: who it is, who its peers are,
@@ -58,4 +59,14 @@ public struct ServerConfiguration: Sendable {
 
     /// The members in id order.
     public var members: [NodeID] { peers.keys.sorted() }
+
+    /// The replica core's settings, taken from this configuration.
+    var replica: ReplicaOptions {
+        var options = ReplicaOptions()
+        options.requestTimeout = requestTimeout
+        options.maxUncommittedEntries = maxUncommittedEntries
+        options.snapshotEvery = snapshotEvery
+        options.readConfirmation = readConfirmation
+        return options
+    }
 }

@@ -82,8 +82,8 @@ struct MultiPaxosTestCluster {
         deliverAll()
     }
 
-    mutating func propose(_ id: Int, _ text: String) -> MultiPaxosProposal {
-        var result = MultiPaxosProposal.rejected(leaderHint: nil)
+    mutating func propose(_ id: Int, _ text: String) -> ProposeResult {
+        var result = ProposeResult.rejected(leaderHint: nil)
         input(id) { node, now, out in result = node.propose(Array(text.utf8), at: now, into: &out) }
         return result
     }

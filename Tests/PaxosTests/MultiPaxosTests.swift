@@ -221,7 +221,7 @@ import Testing
         cluster.elect(1)
         _ = cluster.propose(1, "x")
         cluster.deliverAll()
-        var ready: [(id: UInt64, index: LogIndex)] = []
+        var ready: [ReadState] = []
         var failed: [UInt64] = []
         cluster.isolate(1)
         var out = MultiPaxosOutput()

@@ -41,7 +41,7 @@ extension MultiPaxosNode {
             var answered = 1
             for peer in peers where leader!.answeredRound[peer, default: 0] >= read.round { answered += 1 }
             if answered >= readQuorum, read.index <= commitIndex {
-                readyReads.append((read.id, read.index))
+                readyReads.append(ReadState(id: read.id, index: read.index))
             } else {
                 kept.append(read)
             }

@@ -55,7 +55,7 @@ public struct MultiPaxosNode: Sendable {
     var newAccepts: [AcceptedSlot] = []
     var outbox: [Envelope<MultiPaxosMessage>] = []
     var pendingReplies: [Envelope<MultiPaxosMessage>] = []
-    var readyReads: [(id: UInt64, index: LogIndex)] = []
+    var readyReads: [ReadState] = []
     var failedReads: [UInt64] = []
 
     /// A fresh server that promised and accepted nothing.
@@ -150,14 +150,14 @@ public struct MultiPaxosNode: Sendable {
     @discardableResult
     public mutating func propose(
         _ data: [UInt8], at now: Instant, into out: inout MultiPaxosOutput
-    ) -> MultiPaxosProposal {
+    ) -> ProposeResult {
         begin(at: now)
         defer { finish(into: &out) }
         guard role == .leader else { return .rejected(leaderHint: role == .candidate ? nil : leaderID) }
         let entry = LogEntry(term: ballot.generation, index: leader!.nextSlot, kind: .command, data: data)
         leader!.nextSlot = entry.index.advanced(by: 1)
         proposeInPhase2([entry])
-        return .accepted(slot: entry.index, generation: entry.term)
+        return .accepted(index: entry.index, term: entry.term)
     }
 
     /// The driver made every write up to `id` durable.

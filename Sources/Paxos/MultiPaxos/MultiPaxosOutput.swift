@@ -43,7 +43,7 @@ public struct MultiPaxosOutput: Sendable {
     /// Newly chosen entries below the High-Water Mark, in slot order: apply them.
     public var committed: [LogEntry] = []
     /// Read points confirmed: serve read `id` once the state machine applied `index`.
-    public var reads: [(id: UInt64, index: LogIndex)] = []
+    public var reads: [ReadState] = []
     /// Reads this server cannot serve (it does not lead, or lost leadership): retry.
     public var failedReads: [UInt64] = []
     public var wakeAt: Instant = .distantFuture
@@ -58,15 +58,6 @@ public struct MultiPaxosOutput: Sendable {
         if !failedReads.isEmpty { failedReads.removeAll(keepingCapacity: true) }
         wakeAt = .distantFuture
     }
-}
-
-/// The answer to a client proposal.
-public enum MultiPaxosProposal: Sendable, Equatable {
-    /// Proposed in `slot`; `generation` stamps the value (see `Ballot.generation`). It is
-    /// chosen later, or replaced by a no-op or another value if leadership changes first.
-    case accepted(slot: LogIndex, generation: Term)
-    /// This server does not lead; `leaderHint` is the leader it last heard from.
-    case rejected(leaderHint: NodeID?)
 }
 
 /// A Multi-Paxos server's role: a candidate is running phase 1 for its ballot.

@@ -4,20 +4,20 @@ import SynodCore
 /// server session, the replies not yet known to have reached it. A forward retried
 /// after a leader change finds its reply here instead of being applied again. Part of
 /// the replicated state, so every replica decides duplicates alike and snapshots carry it.
-struct ForwardSessions: Equatable, Sendable {
+public struct ForwardSessions: Equatable, Sendable {
     /// A session unheard of for this long (in the leaders' stamped time) is forgotten;
     /// far longer than any forward is retried.
-    static let idleTimeout: Int64 = 600 * 1_000_000_000
+    public static let idleTimeout: Int64 = 600 * 1_000_000_000
 
-    struct Session: Equatable, Sendable {
-        var lastActivity: Int64
+    public struct Session: Equatable, Sendable {
+        public var lastActivity: Int64
         /// Every request numbered up to this has been answered to the forwarder.
-        var acknowledged: UInt64 = 0
-        var replies: [UInt64: [UInt8]] = [:]
+        public var acknowledged: UInt64 = 0
+        public var replies: [UInt64: [UInt8]] = [:]
     }
 
     /// What to do with a forwarded command.
-    enum Verdict: Equatable {
+    public enum Verdict: Equatable {
         /// Not seen: apply it, then `record` the reply.
         case apply
         /// Applied before: here is the reply it got.
@@ -26,12 +26,12 @@ struct ForwardSessions: Equatable, Sendable {
         case answered
     }
 
-    private(set) var sessions: [UInt64: Session] = [:]
+    public private(set) var sessions: [UInt64: Session] = [:]
     private var lastExpiry: Int64 = .min
 
     /// Decides whether `origin`'s command is new, and forgets the replies its forwarder
     /// has acknowledged.
-    mutating func check(_ origin: ForwardOrigin, at time: Int64) -> Verdict {
+    public mutating func check(_ origin: ForwardOrigin, at time: Int64) -> Verdict {
         expire(at: time)
         // In place: a copy of the session would copy its replies on every command.
         return Self.check(origin, at: time, in: &sessions[origin.session, default: Session(lastActivity: time)])
@@ -55,7 +55,7 @@ struct ForwardSessions: Equatable, Sendable {
         return .apply
     }
 
-    mutating func record(_ origin: ForwardOrigin, reply: [UInt8]) {
+    public mutating func record(_ origin: ForwardOrigin, reply: [UInt8]) {
         sessions[origin.session]?.replies[origin.sequence] = reply
     }
 
@@ -66,7 +66,7 @@ struct ForwardSessions: Equatable, Sendable {
         sessions = sessions.filter { time - $0.value.lastActivity < Self.idleTimeout }
     }
 
-    func encode(into writer: inout BinaryWriter) {
+    public func encode(into writer: inout BinaryWriter) {
         writer.writeInteger(lastExpiry)
         writer.writeVarint(UInt64(sessions.count))
         for id in sessions.keys.sorted() {
@@ -82,9 +82,9 @@ struct ForwardSessions: Equatable, Sendable {
         }
     }
 
-    init() {}
+    public init() {}
 
-    init(from reader: inout BinaryReader) throws(BinaryDecodingError) {
+    public init(from reader: inout BinaryReader) throws(BinaryDecodingError) {
         lastExpiry = try reader.readInteger(Int64.self)
         let count = try reader.readCount()
         for _ in 0..<count {

@@ -3,16 +3,16 @@ import SynodCore
 /// Request Batch: the commands of several clients in one log entry. While the leader's
 /// own sync is in flight, new writes wait and then travel together: one entry, one WAL
 /// record and one replication slot for many commands.
-struct CommandBatch: Equatable, Sendable {
+public struct CommandBatch: Equatable, Sendable {
     /// The format version written first; bumped when the layout changes.
-    static let formatVersion: UInt8 = 1
+    public static let formatVersion: UInt8 = 1
     /// At most this many commands share one entry, so that one entry stays small.
-    static let maxCommands = 256
+    public static let maxCommands = 256
 
-    var items: [BatchItem]
+    public var items: [BatchItem]
 
     /// Version, leader's stamp (for expiring forward sessions), count, then each item.
-    func encoded(stampedAt time: Int64) -> [UInt8] {
+    public func encoded(stampedAt time: Int64) -> [UInt8] {
         var writer = BinaryWriter(reservingCapacity: 16 + items.reduce(0) { $0 + 8 + $1.command.count })
         writer.writeByte(Self.formatVersion)
         writer.writeInteger(time)
@@ -22,7 +22,7 @@ struct CommandBatch: Equatable, Sendable {
     }
 
     /// Decodes `encoded(stampedAt:)`; throws on anything else.
-    static func decode(_ bytes: [UInt8]) throws(BinaryDecodingError) -> (items: [BatchItem], time: Int64) {
+    public static func decode(_ bytes: [UInt8]) throws(BinaryDecodingError) -> (items: [BatchItem], time: Int64) {
         var reader = BinaryReader(bytes)
         let version = try reader.readByte()
         guard version == formatVersion else { throw .unknownVersion(version) }
@@ -38,11 +38,11 @@ struct CommandBatch: Equatable, Sendable {
 }
 
 /// One command of a batch, and where it came from when another server forwarded it.
-struct BatchItem: Equatable, Sendable {
-    var origin: ForwardOrigin?
-    var command: [UInt8]
+public struct BatchItem: Equatable, Sendable {
+    public var origin: ForwardOrigin?
+    public var command: [UInt8]
 
-    func encode(into writer: inout BinaryWriter) {
+    public func encode(into writer: inout BinaryWriter) {
         writer.writeOptional(origin) { writer, origin in
             writer.writeVarint(origin.session)
             writer.writeVarint(origin.sequence)
@@ -51,12 +51,12 @@ struct BatchItem: Equatable, Sendable {
         writer.writeByteString(command)
     }
 
-    init(origin: ForwardOrigin?, command: [UInt8]) {
+    public init(origin: ForwardOrigin?, command: [UInt8]) {
         self.origin = origin
         self.command = command
     }
 
-    init(from reader: inout BinaryReader) throws(BinaryDecodingError) {
+    public init(from reader: inout BinaryReader) throws(BinaryDecodingError) {
         origin = try reader.readOptional { reader throws(BinaryDecodingError) in
             ForwardOrigin(
                 session: try reader.readVarint(), sequence: try reader.readVarint(),
@@ -66,13 +66,13 @@ struct BatchItem: Equatable, Sendable {
     }
 
     /// The bytes of a forward frame's request: one item alone.
-    func encoded() -> [UInt8] {
+    public func encoded() -> [UInt8] {
         var writer = BinaryWriter(reservingCapacity: 16 + command.count)
         encode(into: &writer)
         return writer.bytes
     }
 
-    init(decoding bytes: [UInt8]) throws(BinaryDecodingError) {
+    public init(decoding bytes: [UInt8]) throws(BinaryDecodingError) {
         var reader = BinaryReader(bytes)
         try self.init(from: &reader)
         try reader.expectEnd()
@@ -83,8 +83,8 @@ struct BatchItem: Equatable, Sendable {
 /// its start) and its request number, so a forward retried across a leader change is
 /// applied once; `acknowledged` is the highest number below which the forwarder has
 /// every answer, so the leader can forget those replies.
-struct ForwardOrigin: Hashable, Sendable {
-    var session: UInt64
-    var sequence: UInt64
-    var acknowledged: UInt64
+public struct ForwardOrigin: Hashable, Sendable {
+    public var session: UInt64
+    public var sequence: UInt64
+    public var acknowledged: UInt64
 }

@@ -3,19 +3,19 @@ import SynodCore
 /// What every replica holds for an embedded state machine: the machine itself, the
 /// forward sessions that make forwarded writes idempotent, and how far the log has been
 /// applied. Pure: the same committed entries give the same state and replies everywhere.
-struct ReplicatedState<Machine: StateMachine>: Sendable {
-    var machine: Machine
-    var forwards = ForwardSessions()
+public struct ReplicatedState<Machine: StateMachine>: Sendable {
+    public var machine: Machine
+    public var forwards = ForwardSessions()
     /// The last log entry applied.
-    var appliedIndex: LogIndex = .zero
+    public var appliedIndex: LogIndex = .zero
     /// Commands applied so far. A batch puts several commands in one entry, so each
     /// command's position in this count, not the entry's index, is what `apply(_:at:)` gets.
-    var appliedCommands: UInt64 = 0
+    public var appliedCommands: UInt64 = 0
 
-    init(machine: Machine = Machine()) { self.machine = machine }
+    public init(machine: Machine = Machine()) { self.machine = machine }
 
     /// How one command of an entry ended.
-    enum Result: Sendable {
+    public enum Result: Sendable {
         case reply([UInt8])
         /// A forward applied and answered earlier: nobody waits for it.
         case answered
@@ -24,7 +24,7 @@ struct ReplicatedState<Machine: StateMachine>: Sendable {
     }
 
     /// Applies a committed entry; one result per command, in batch order (none for a no-op).
-    mutating func apply(_ entry: LogEntry) -> [Result] {
+    public mutating func apply(_ entry: LogEntry) -> [Result] {
         appliedIndex = entry.index
         guard entry.kind == .command else { return [] }
         let batch: (items: [BatchItem], time: Int64)
@@ -59,9 +59,9 @@ struct ReplicatedState<Machine: StateMachine>: Sendable {
     }
 
     /// The format version written first; bumped when the layout changes.
-    static var snapshotFormatVersion: UInt8 { 1 }
+    public static var snapshotFormatVersion: UInt8 { 1 }
 
-    func snapshot() -> [UInt8] {
+    public func snapshot() -> [UInt8] {
         let image = machine.snapshot()
         var writer = BinaryWriter(reservingCapacity: 64 + image.count)
         writer.writeByte(Self.snapshotFormatVersion)
@@ -72,7 +72,7 @@ struct ReplicatedState<Machine: StateMachine>: Sendable {
         return writer.bytes
     }
 
-    init(snapshot bytes: [UInt8]) throws {
+    public init(snapshot bytes: [UInt8]) throws {
         var reader = BinaryReader(bytes)
         let version = try reader.readByte()
         guard version == Self.snapshotFormatVersion else { throw BinaryDecodingError.unknownVersion(version) }

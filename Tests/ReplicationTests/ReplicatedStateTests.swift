@@ -2,7 +2,7 @@ import KV
 import SynodCore
 import Testing
 
-@testable import SynodServer
+@testable import Replication
 
 /// Request Batch entries and the forward sessions that make a retried forward apply once.
 @Suite struct ReplicatedStateTests {

@@ -1,0 +1,86 @@
+import SynodCore
+
+/// Reads wait for a linearizable read point (ReadIndex or a lease on the leader;
+/// ReadIndex asked of the leader on a Raft follower), then for the machine to apply
+/// that far. Every read has a deadline: a lost request or answer ends in a failure the
+/// client can retry, never a hang.
+extension ReplicaCore {
+    struct PendingRead: Sendable {
+        var token: UInt64
+        var deadline: Instant
+        /// When to ask for a read point again after a refusal.
+        var retryAt: Instant?
+    }
+
+    /// A client's read: `reads` names `token` once the machine is at a linearizable
+    /// point (run the query on `state.machine` then), or with `served: false` when no
+    /// point came before the request timeout.
+    public mutating func read(token: UInt64, at now: Instant, into actions: inout Actions) {
+        guard begin(now) else { return }
+        let id = nextReadID
+        nextReadID &+= 1
+        let deadline = now + options.requestTimeout
+        reads[id] = PendingRead(token: token, deadline: deadline)
+        nextSweep = min(nextSweep, deadline)
+        askReadPoint(id, &actions)
+        settle(&actions)
+    }
+
+    mutating func askReadPoint(_ id: UInt64, _ actions: inout Actions) {
+        let confirmation = options.readConfirmation
+        drive(&actions) { core, now, out in core.read(id, confirmation: confirmation, at: now, into: &out) }
+    }
+
+    /// The consensus core could not give read `id` a point now: ask again soon.
+    mutating func readPointRefused(_ id: UInt64, _ actions: inout Actions) {
+        guard let read = reads[id] else { return }
+        if now >= read.deadline {
+            reads.removeValue(forKey: id)
+            actions.reads.append((read.token, false))
+        } else {
+            let again = min(now + options.retryPause, read.deadline)
+            reads[id]?.retryAt = again
+            nextSweep = min(nextSweep, again)
+        }
+    }
+
+    /// Serves the reads whose point the machine has applied.
+    mutating func serveReadyReads(_ actions: inout Actions) {
+        guard !readyReads.isEmpty else { return }
+        let applied = state.appliedIndex
+        let early = options.bugs.contains(.readBeforeApply)
+        var kept: [ReadState] = []
+        for point in readyReads {
+            guard point.index <= applied || early else {
+                kept.append(point)
+                continue
+            }
+            if let read = reads.removeValue(forKey: point.id) { actions.reads.append((read.token, true)) }
+        }
+        readyReads = kept
+    }
+
+    /// Routes again the writes due for a retry, asks again for refused read points, and
+    /// fails whatever passed its deadline.
+    mutating func sweep(_ actions: inout Actions) {
+        let due = writes.compactMap { $0.value.retryAt <= now ? $0.key : nil }
+        for sequence in due.sorted() { route(sequence, &actions) }
+        for id in reads.keys.sorted() {
+            guard let read = reads[id] else { continue }
+            if now >= read.deadline {
+                reads.removeValue(forKey: id)
+                actions.reads.append((read.token, false))
+            } else if let again = read.retryAt, again <= now {
+                reads[id]?.retryAt = nil
+                askReadPoint(id, &actions)
+            }
+        }
+        var next = Instant.distantFuture
+        for write in writes.values where write.retryAt < next { next = write.retryAt }
+        for read in reads.values {
+            next = min(next, read.retryAt ?? read.deadline, read.deadline)
+        }
+        // A floor, so that churn among many waiting requests cannot make every input a sweep.
+        nextSweep = next == .distantFuture ? next : max(next, now + .milliseconds(1))
+    }
+}

@@ -1,0 +1,201 @@
+import SynodCore
+
+/// Writes: each is numbered in this server's forward session, then proposed here when
+/// this server leads (batched with others while its own sync is in flight) or forwarded
+/// to the leader. A write whose entry is lost to a leader change is routed again under
+/// the same number, and the forward sessions apply it once.
+extension ReplicaCore {
+    struct PendingWrite: Sendable {
+        var item: BatchItem
+        var token: UInt64
+        var deadline: Instant
+        /// When it is routed again unless answered: the deadline while it waits in this
+        /// leader's log, a forward timeout while a peer has it.
+        var retryAt = Instant.distantFuture
+        var routings = 0
+    }
+
+    /// Who waits for a command of a batch: a write taken here, or a peer that forwarded it.
+    enum Answer: Sendable {
+        case local(sequence: UInt64)
+        case peer(NodeID, id: UInt64)
+    }
+
+    struct Proposal: Sendable {
+        var term: Term
+        var answers: [Answer]
+    }
+
+    /// A client's write (an encoded `Machine.Command`): answered in `replies` under
+    /// `token` once applied, or failed at the request timeout.
+    public mutating func write(_ command: [UInt8], token: UInt64, at now: Instant, into actions: inout Actions) {
+        guard begin(now) else { return }
+        defer { settle(&actions) }
+        if let storageFailure {
+            actions.replies.append((token, .failed("storage failed: \(storageFailure)")))
+            return
+        }
+        let sequence = nextSequence
+        nextSequence += 1
+        let origin = ForwardOrigin(session: session, sequence: sequence, acknowledged: 0)
+        writes[sequence] = PendingWrite(
+            item: BatchItem(origin: origin, command: command), token: token, deadline: now + options.requestTimeout)
+        route(sequence, &actions)
+    }
+
+    /// A peer forwarded a write, or answered one of ours.
+    public mutating func receive(_ envelope: Envelope<ForwardMessage>, at now: Instant, into actions: inout Actions) {
+        guard begin(now) else { return }
+        defer { settle(&actions) }
+        switch envelope.message {
+        case .request(let id, let item):
+            let answer = Answer.peer(envelope.from, id: id)
+            guard consensus.isLeader else { return self.answer(answer, .failed("not the leader"), &actions) }
+            enqueue(item, answer: answer, &actions)
+        case .reply(let id, let outcome):
+            guard let write = writes[id] else { return }
+            if case .failed = outcome {
+                // The leader could not apply it (it lost leadership): route it again soon.
+                retry(id, at: min(now + options.retryPause, write.deadline))
+            } else {
+                complete(id, outcome, &actions)
+            }
+        }
+    }
+
+    /// Proposes the writes waiting in the Request Batch, asked for by `flushBatch`.
+    public mutating func proposeBatch(at now: Instant, into actions: inout Actions) {
+        guard begin(now) else { return }
+        batchFlushQueued = false
+        proposeBatchIfReady(&actions)
+        settle(&actions)
+    }
+
+    /// Every write numbered below this one has been answered.
+    mutating func lowestUnanswered() -> UInt64 {
+        var lowest = firstUnanswered
+        while lowest < nextSequence, writes[lowest] == nil { lowest += 1 }
+        firstUnanswered = lowest
+        return lowest
+    }
+
+    /// Sends a pending write where it can be applied: into this leader's next batch, or
+    /// to the leader; retried until it is answered or its deadline passes.
+    mutating func route(_ sequence: UInt64, _ actions: inout Actions) {
+        guard var write = writes[sequence] else { return }
+        guard now < write.deadline else {
+            return complete(
+                sequence, .failed("no leader applied the write in time; it may or may not apply later"), &actions)
+        }
+        write.routings += 1
+        write.item.origin?.acknowledged = lowestUnanswered() - 1
+        if write.routings > 1, options.bugs.contains(.forwardRetryWithoutSession) { write.item.origin = nil }
+        if consensus.isLeader {
+            write.retryAt = write.deadline
+            writes[sequence] = write
+            enqueue(write.item, answer: .local(sequence: sequence), &actions)
+        } else if let leader = consensus.leaderID, leader != consensus.id {
+            write.retryAt = min(now + options.forwardTimeout, write.deadline)
+            writes[sequence] = write
+            actions.forwards.append(
+                Envelope(from: consensus.id, to: leader, message: .request(id: sequence, item: write.item)))
+        } else {
+            write.retryAt = min(now + options.retryPause, write.deadline)
+            writes[sequence] = write
+        }
+        nextSweep = min(nextSweep, write.retryAt)
+    }
+
+    mutating func retry(_ sequence: UInt64, at instant: Instant) {
+        writes[sequence]?.retryAt = instant
+        nextSweep = min(nextSweep, instant)
+    }
+
+    mutating func complete(_ sequence: UInt64, _ outcome: WriteOutcome, _ actions: inout Actions) {
+        guard let write = writes.removeValue(forKey: sequence) else { return }
+        actions.replies.append((write.token, outcome))
+    }
+
+    /// Delivers the outcome of one command of a batch to whoever waits for it.
+    mutating func answer(_ answer: Answer, _ outcome: WriteOutcome, _ actions: inout Actions) {
+        switch answer {
+        case .local(let sequence):
+            complete(sequence, outcome, &actions)
+        case .peer(let peer, let id):
+            actions.forwards.append(Envelope(from: consensus.id, to: peer, message: .reply(id: id, outcome: outcome)))
+        }
+    }
+
+    /// A command whose entry will not commit where it was proposed: route it again
+    /// (a peer's forward is answered `failed`, and the peer routes it again).
+    mutating func lost(_ answer: Answer, _ actions: inout Actions) {
+        switch answer {
+        case .local(let sequence):
+            route(sequence, &actions)
+        case .peer:
+            self.answer(answer, .failed("leadership changed before the write committed"), &actions)
+        }
+    }
+
+    // MARK: Request Batch
+
+    /// Adds a command to the next entry, or refuses it with BUSY when too much of the log
+    /// is uncommitted.
+    mutating func enqueue(_ item: BatchItem, answer: Answer, _ actions: inout Actions) {
+        if let storageFailure { return self.answer(answer, .failed("storage failed: \(storageFailure)"), &actions) }
+        let last = consensus.lastIndex.rawValue
+        let commit = consensus.commitIndex.rawValue
+        let uncommitted = last > commit ? last - commit : 0
+        if uncommitted >= UInt64(max(0, options.maxUncommittedEntries)) {
+            return self.answer(
+                answer, .busy("\(options.maxUncommittedEntries) entries are waiting to commit; retry later"), &actions)
+        }
+        batch.append(item)
+        batchAnswers.append(answer)
+        if batch.count >= CommandBatch.maxCommands {
+            proposeBatchNow(&actions)
+        } else if !batchFlushQueued {
+            batchFlushQueued = true
+            actions.flushBatch = true
+        }
+    }
+
+    /// Proposes the waiting commands unless the leader's own sync is in flight: then the
+    /// writes that arrive meanwhile join them, and the sync's completion proposes them all.
+    mutating func proposeBatchIfReady(_ actions: inout Actions) {
+        guard !batch.isEmpty else { return }
+        if consensus.isLeader, consensus.ownWriteInFlight, storageFailure == nil { return }
+        proposeBatchNow(&actions)
+    }
+
+    mutating func proposeBatchNow(_ actions: inout Actions) {
+        let items = batch
+        let answers = batchAnswers
+        batch.removeAll(keepingCapacity: true)
+        batchAnswers.removeAll(keepingCapacity: true)
+        let data = CommandBatch(items: items).encoded(stampedAt: now.nanoseconds &+ stampOffset)
+        let result = drive(&actions) { core, now, out in core.propose(data, at: now, into: &out) }
+        switch result {
+        case .accepted(let index, let term):
+            proposed[index] = Proposal(term: term, answers: answers)
+            actions.proposedBatches.append(items.count)
+            if options.bugs.contains(.batchReplyBeforeCommit) {
+                answerBeforeCommit(LogEntry(term: term, index: index, kind: .command, data: data), &actions)
+            }
+        case .rejected:
+            for answer in answers { lost(answer, &actions) }
+        }
+    }
+
+    /// The `batch-reply-before-commit` bug: answers an entry's commands from a copy of
+    /// the state it would give, before the entry is known to commit.
+    mutating func answerBeforeCommit(_ entry: LogEntry, _ actions: inout Actions) {
+        guard let proposal = proposed[entry.index] else { return }
+        var speculative = state
+        speculative.appliedIndex = LogIndex(entry.index.rawValue - 1)
+        let results = speculative.apply(entry)
+        for (answer, result) in zip(proposal.answers, results) {
+            if case .reply(let reply) = result { self.answer(answer, .reply(reply), &actions) }
+        }
+    }
+}

@@ -1,0 +1,249 @@
+import SynodCore
+
+/// One replica of a replicated state machine as a pure value: the consensus core, the
+/// replicated state (the machine and its forward sessions) and everything a server
+/// decides around them: Request Batch, numbering and retrying forwarded writes
+/// (Idempotent Receiver between servers), waiting reads, answers to clients, log
+/// compaction and restoring snapshots, and what to do when the disk fails.
+///
+/// It owns no thread, socket, file, clock or system randomness: every input carries the
+/// instant of the server's own clock and fills `ReplicaActions`, which the driver carries
+/// out. The server (`synod serve`) and the simulator drive this same value, so every
+/// simulated seed checks the code that ships.
+///
+/// ```swift
+/// var core = try ReplicaCore<RaftNode, KVStore>(consensus: raft, snapshot: nil, options: ReplicaOptions(),
+///                                                 now: now, random: SeededGenerator(seed: 7))
+/// var actions = ReplicaCore<RaftNode, KVStore>.Actions()
+/// core.write(KVRequest(command: .put(key: "a", value: "1"), time: now).encoded(), token: 1, at: now, into: &actions)
+/// // perform actions.consensus.writes, send actions.consensus.messages and actions.forwards,
+/// // answer actions.replies and actions.reads, then tick again at actions.wakeAt
+/// ```
+public struct ReplicaCore<Consensus: ConsensusCore, Machine: StateMachine>: Sendable {
+    public typealias Actions = ReplicaActions<Consensus.Output>
+
+    public private(set) var consensus: Consensus
+    public private(set) var state: ReplicatedState<Machine>
+    public let options: ReplicaOptions
+    /// This server's forward session, drawn at start: every write it takes is numbered in
+    /// it, so a write retried on another leader applies once (see `ForwardSessions`).
+    public let session: UInt64
+    /// Added to the instant to stamp a batch with the leader's time, which forward
+    /// sessions expire by (the server passes its wall clock's offset; the simulator 0).
+    let stampOffset: Int64
+
+    var now: Instant
+    /// When the consensus core last asked to be woken.
+    var consensusWakeAt: Instant
+    var nextSequence: UInt64 = 1
+    var firstUnanswered: UInt64 = 1
+    /// Writes taken here and not yet answered, by sequence number.
+    var writes: [UInt64: PendingWrite] = [:]
+    /// Request Batch: commands waiting to be proposed as one entry, and whom to answer.
+    var batch: [BatchItem] = []
+    var batchAnswers: [Answer] = []
+    var batchFlushQueued = false
+    /// Entries this server proposed, by log index: whom to answer for each command.
+    var proposed: [LogIndex: Proposal] = [:]
+    /// Reads waiting for a read point or for the machine, by read id.
+    var reads: [UInt64: PendingRead] = [:]
+    var readyReads: [ReadState] = []
+    /// Read ids start at a drawn base, so an answer from before a restart is not taken
+    /// for a new read's.
+    var nextReadID: UInt64
+    /// The index of the newest snapshot of the machine (taken here or installed).
+    public private(set) var compactedThrough: LogIndex
+    var compactionQueued = false
+    /// Set when the disk failed: writes are refused from then on.
+    public private(set) var storageFailure: String?
+    /// Set when the replica cannot go on; every later input is ignored.
+    public private(set) var stopped: String?
+    var catchingUp: Bool
+    /// The earliest instant a waiting write or read may need a retry or a deadline.
+    var nextSweep: Instant = .distantFuture
+
+    /// A replica around `consensus`, whose machine starts from `snapshot` (the one the
+    /// consensus core was restored with) or empty. Throws when the snapshot does not
+    /// decode: a replica must not serve a state it cannot trust.
+    public init(
+        consensus: Consensus, snapshot: Snapshot?, options: ReplicaOptions, now: Instant,
+        random: SeededGenerator, stampOffset: Int64 = 0
+    ) throws {
+        self.consensus = consensus
+        if let snapshot {
+            state = try ReplicatedState(snapshot: snapshot.data)
+        } else {
+            state = ReplicatedState()
+        }
+        compactedThrough = snapshot?.lastIndex ?? .zero
+        self.options = options
+        var random = random
+        session = random.next() | 1
+        nextReadID = random.next() & ~0xFFFF_FFFF
+        self.stampOffset = stampOffset
+        self.now = now
+        consensusWakeAt = now
+        catchingUp = consensus.isCatchingUp
+    }
+
+    // MARK: Inputs
+
+    /// Time has passed: the consensus core's timers, then retries and deadlines.
+    public mutating func tick(at now: Instant, into actions: inout Actions) {
+        guard begin(now) else { return }
+        drive(&actions) { core, now, out in core.tick(at: now, into: &out) }
+        if now >= nextSweep { sweep(&actions) }
+        settle(&actions)
+    }
+
+    /// A consensus message from a peer.
+    public mutating func receive(_ envelope: Envelope<Consensus.Message>, at now: Instant, into actions: inout Actions)
+    {
+        guard begin(now) else { return }
+        drive(&actions) { core, now, out in core.receive(envelope, at: now, into: &out) }
+        settle(&actions)
+    }
+
+    /// The driver made every write up to `id` durable; a batch waiting for it goes now.
+    public mutating func synced(through id: PersistID, at now: Instant, into actions: inout Actions) {
+        guard begin(now) else { return }
+        drive(&actions) { core, now, out in core.synced(through: id, at: now, into: &out) }
+        proposeBatchIfReady(&actions)
+        settle(&actions)
+    }
+
+    /// Log compaction, asked for by `compactionDue`: the machine's image at its applied
+    /// index replaces the log up to it.
+    public mutating func compact(at now: Instant, into actions: inout Actions) {
+        guard begin(now) else { return }
+        compactionQueued = false
+        let index = state.appliedIndex
+        if index > compactedThrough {
+            let data = state.snapshot()
+            compactedThrough = index
+            drive(&actions) { core, now, out in core.compact(through: index, data: data, at: now, into: &out) }
+        }
+        settle(&actions)
+    }
+
+    /// The disk failed. A full disk refuses writes while the replica keeps serving
+    /// reads; any other failure (a failed fsync above all: the kernel may have dropped
+    /// the data) stops it, since nothing it acknowledged afterwards could be trusted.
+    public mutating func diskFailed(_ reason: String, diskFull: Bool, at now: Instant, into actions: inout Actions) {
+        guard begin(now) else { return }
+        storageFailure = reason
+        let outcome = WriteOutcome.failed("storage failed: \(reason)")
+        for index in proposed.keys.sorted() {
+            for answer in proposed[index]!.answers { self.answer(answer, outcome, &actions) }
+        }
+        proposed.removeAll()
+        let waiting = batchAnswers
+        batch.removeAll()
+        batchAnswers.removeAll()
+        for answer in waiting { self.answer(answer, outcome, &actions) }
+        if !diskFull { stop("storage failed: \(reason)", &actions) }
+        settle(&actions)
+    }
+
+    // MARK: Driving the consensus core
+
+    /// Starts an input; false once the replica has stopped.
+    mutating func begin(_ now: Instant) -> Bool {
+        if now > self.now { self.now = now }
+        return stopped == nil
+    }
+
+    /// Feeds one input to the consensus core, then acts on what it handed back for the
+    /// replica: a snapshot to restore, committed entries to apply, read points.
+    @discardableResult
+    mutating func drive<Result>(
+        _ actions: inout Actions, _ input: (inout Consensus, Instant, inout Consensus.Output) -> Result
+    ) -> Result {
+        let committedBefore = actions.consensus.committed.count
+        let readsBefore = actions.consensus.reads.count
+        let failedBefore = actions.consensus.failedReads.count
+        let restoredBefore = actions.consensus.restored?.lastIndex
+        let result = input(&consensus, now, &actions.consensus)
+        consensusWakeAt = actions.consensus.wakeAt
+        if let snapshot = actions.consensus.restored, snapshot.lastIndex != restoredBefore {
+            restore(snapshot, &actions)
+        }
+        let committed = actions.consensus.committed
+        if committed.count > committedBefore {
+            for entry in committed[committedBefore...] where stopped == nil { apply(entry, &actions) }
+            afterApplying(&actions)
+        }
+        let points = actions.consensus.reads
+        if points.count > readsBefore {
+            readyReads.append(contentsOf: points[readsBefore...])
+            serveReadyReads(&actions)
+        }
+        let failed = actions.consensus.failedReads
+        if failed.count > failedBefore {
+            for id in failed[failedBefore...] { readPointRefused(id, &actions) }
+        }
+        if catchingUp, !consensus.isCatchingUp {
+            catchingUp = false
+            actions.caughtUp = true
+        }
+        return result
+    }
+
+    /// Ends an input: the replica wants to be woken for the consensus core's timers and
+    /// for the first retry or deadline of a waiting request.
+    mutating func settle(_ actions: inout Actions) {
+        let sweep = writes.isEmpty && reads.isEmpty ? Instant.distantFuture : nextSweep
+        actions.wakeAt = min(consensusWakeAt, sweep)
+    }
+
+    mutating func stop(_ reason: String, _ actions: inout Actions) {
+        guard stopped == nil else { return }
+        stopped = reason
+        actions.fatal = reason
+    }
+
+    // MARK: The state machine
+
+    /// Applies one committed entry and answers whoever waits for its commands here.
+    mutating func apply(_ entry: LogEntry, _ actions: inout Actions) {
+        let results = state.apply(entry)
+        guard let proposal = proposed.removeValue(forKey: entry.index) else { return }
+        guard proposal.term == entry.term, results.count == proposal.answers.count else {
+            // Another leader's entry took this index: ours never committed here.
+            for answer in proposal.answers { lost(answer, &actions) }
+            return
+        }
+        for (answer, result) in zip(proposal.answers, results) {
+            switch result {
+            case .reply(let reply): self.answer(answer, .reply(reply), &actions)
+            case .answered: break
+            case .undecodable(let reason): self.answer(answer, .failed(reason), &actions)
+            }
+        }
+    }
+
+    mutating func afterApplying(_ actions: inout Actions) {
+        serveReadyReads(&actions)
+        let every = UInt64(max(0, options.snapshotEvery))
+        if every > 0, !compactionQueued, state.appliedIndex.rawValue >= compactedThrough.rawValue + every {
+            compactionQueued = true
+            actions.compactionDue = true
+        }
+    }
+
+    /// The consensus core installed a snapshot from the leader: the machine becomes its
+    /// image. One that does not decode stops the replica rather than apply later entries
+    /// on top of the old state.
+    mutating func restore(_ snapshot: Snapshot, _ actions: inout Actions) {
+        do {
+            state = try ReplicatedState(snapshot: snapshot.data)
+        } catch {
+            return stop("the leader's snapshot through \(snapshot.lastIndex) does not decode: \(error)", &actions)
+        }
+        compactedThrough = snapshot.lastIndex
+        for index in proposed.keys.sorted() where index <= snapshot.lastIndex {
+            // The snapshot may or may not hold these; the forward sessions tell on retry.
+            for answer in proposed.removeValue(forKey: index)!.answers { lost(answer, &actions) }
+        }
+    }
+}
