@@ -4,7 +4,9 @@ import SynodCore
 extension RaftNode: ConsensusCore {
     public typealias Message = RaftMessage
 
-    public var isLeader: Bool { role == .leader }
+    /// A leader handing over leadership (§3.10) refuses proposals: it leads, but not for
+    /// the replica's purposes.
+    public var isLeader: Bool { role == .leader && transferTarget == nil }
 
     public var lastIndex: LogIndex { log.lastIndex }
 

@@ -18,7 +18,7 @@ extension ReplicaCore {
     /// Who waits for a command of a batch: a write taken here, or a peer that forwarded it.
     enum Answer: Sendable {
         case local(sequence: UInt64)
-        case peer(NodeID, id: UInt64)
+        case peer(NodeID, session: UInt64, id: UInt64)
     }
 
     struct Proposal: Sendable {
@@ -49,11 +49,11 @@ extension ReplicaCore {
         defer { settle(&actions) }
         switch envelope.message {
         case .request(let id, let item):
-            let answer = Answer.peer(envelope.from, id: id)
+            let answer = Answer.peer(envelope.from, session: item.origin?.session ?? 0, id: id)
             guard consensus.isLeader else { return self.answer(answer, .failed("not the leader"), &actions) }
             enqueue(item, answer: answer, &actions)
-        case .reply(let id, let outcome):
-            guard let write = writes[id] else { return }
+        case .reply(let session, let id, let outcome):
+            guard session == self.session, let write = writes[id] else { return }
             if case .failed = outcome {
                 // The leader could not apply it (it lost leadership): route it again soon.
                 retry(id, at: min(now + options.retryPause, write.deadline))
@@ -121,8 +121,9 @@ extension ReplicaCore {
         switch answer {
         case .local(let sequence):
             complete(sequence, outcome, &actions)
-        case .peer(let peer, let id):
-            actions.forwards.append(Envelope(from: consensus.id, to: peer, message: .reply(id: id, outcome: outcome)))
+        case .peer(let peer, let session, let id):
+            actions.forwards.append(
+                Envelope(from: consensus.id, to: peer, message: .reply(session: session, id: id, outcome: outcome)))
         }
     }
 
@@ -183,7 +184,18 @@ extension ReplicaCore {
                 answerBeforeCommit(LogEntry(term: term, index: index, kind: .command, data: data), &actions)
             }
         case .rejected:
-            for answer in answers { lost(answer, &actions) }
+            // Not routed again at once: a core that refuses while it still leads would
+            // turn that into a loop at one instant.
+            for answer in answers {
+                switch answer {
+                case .local(let sequence):
+                    if let write = writes[sequence] {
+                        retry(sequence, at: min(now + options.retryPause, write.deadline))
+                    }
+                case .peer:
+                    self.answer(answer, .failed("the leader refused the proposal"), &actions)
+                }
+            }
         }
     }
 

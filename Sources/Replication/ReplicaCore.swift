@@ -145,6 +145,18 @@ public struct ReplicaCore<Consensus: ConsensusCore, Machine: StateMachine>: Send
         settle(&actions)
     }
 
+    /// Feeds the consensus core an input the replica does not name (a raw proposal of
+    /// opaque data, Raft's leadership transfer), acting on its output like any other.
+    public mutating func drive<Result>(
+        at now: Instant, into actions: inout Actions,
+        _ input: (inout Consensus, Instant, inout Consensus.Output) -> Result
+    ) -> Result? {
+        guard begin(now) else { return nil }
+        let result = drive(&actions, input)
+        settle(&actions)
+        return result
+    }
+
     // MARK: Driving the consensus core
 
     /// Starts an input; false once the replica has stopped.

@@ -1,5 +1,6 @@
 import Paxos
 import Raft
+import Replication
 import SynodCore
 
 /// Something that happens at an instant of virtual time. Events at the same instant
@@ -13,6 +14,8 @@ struct Event: Comparable, Sendable {
         case deliver(Envelope<RaftMessage>)
         /// Boxed, so that Raft's events stay as small as they were: the heap moves them.
         indirect case deliverPaxos(Envelope<MultiPaxosMessage>)
+        /// A forwarded client write, or the leader's answer to one.
+        indirect case deliverForward(Envelope<ForwardMessage>)
         case wake(slot: Int, incarnation: Int)
         case syncDone(slot: Int, incarnation: Int, through: PersistID)
         case clientTick
@@ -26,6 +29,8 @@ struct Event: Comparable, Sendable {
         case powerFailure
         case clockFault
         case compact(slot: Int, incarnation: Int)
+        /// The replica's Request Batch waits for the burst of input at this instant to end.
+        case flushBatch(slot: Int, incarnation: Int)
         case kvNext(client: Int)
         case kvAttempt(client: Int, operation: Int)
         case kvAttemptTimeout(client: Int, operation: Int, attempt: Int)

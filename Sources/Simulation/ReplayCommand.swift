@@ -1,5 +1,6 @@
 import Paxos
 import Raft
+import Replication
 import SynodCore
 
 extension SimulationOptions {
@@ -14,6 +15,7 @@ extension SimulationOptions {
             nodes: nodes, duration: duration, faults: faults, proposalsPerSecond: proposalsPerSecond)
         expressible.raft.elections = raft.elections
         expressible.raft.bugs = raft.bugs
+        expressible.replicaBugs = replicaBugs
         expressible.consensus = consensus
         if let workload { expressible.workload = KVWorkload(readMode: workload.readMode) }
         guard workload.map({ expressible.workload! == $0 }) ?? true else { return nil }
@@ -38,7 +40,7 @@ extension SimulationOptions {
             words.append("--workload kv")
             if workload.readMode != KVWorkload().readMode { words.append("--read-mode \(workload.readMode.rawValue)") }
         }
-        words += raft.bugs.map(\.rawValue).sorted().map { "--bug \($0)" }
+        words += (raft.bugs.map(\.rawValue) + replicaBugs.map(\.rawValue)).sorted().map { "--bug \($0)" }
         return words.joined(separator: " ")
     }
 }

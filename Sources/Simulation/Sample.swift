@@ -25,11 +25,11 @@ extension Simulation {
             var cuts: [Int] = []
             for (slot, id) in members.enumerated() {
                 if isMultiPaxos {
-                    roles.append(isUp[slot] ? Self.raftRole(of: paxos[slot]!.role) : nil)
-                    terms.append(isUp[slot] ? Term(paxos[slot]!.promised.round) : disks[slot].hardState.term)
+                    roles.append(isUp[slot] ? Self.raftRole(of: paxos[slot]!.consensus.role) : nil)
+                    terms.append(isUp[slot] ? Term(paxos[slot]!.consensus.promised.round) : disks[slot].hardState.term)
                 } else {
-                    roles.append(isUp[slot] ? servers[slot]!.role : nil)
-                    terms.append(isUp[slot] ? servers[slot]!.term : disks[slot].hardState.term)
+                    roles.append(isUp[slot] ? servers[slot]!.consensus.role : nil)
+                    terms.append(isUp[slot] ? servers[slot]!.consensus.term : disks[slot].hardState.term)
                 }
                 var cut = 0
                 for other in members where other != id {

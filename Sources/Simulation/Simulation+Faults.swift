@@ -86,7 +86,6 @@ extension Simulation {
         if let failure = mirror(changes, of: id) { fail(.safety, failure) }
         checker.crashed(id)
         chosenChecker.crashed(id)
-        resetKV(slot: slot)
     }
 
     /// Starts a crashed server again from what its disk holds, by the storage recovery
@@ -115,14 +114,17 @@ extension Simulation {
         isUp[slot] = true
         let base = recovered.baseIndex
         let catchUp = recovered.damage.map { CatchUp(possibleEnd: $0.possibleEnd, term: recovered.hardState.term) }
-        servers[slot] = RaftNode(
+        let raft = RaftNode(
             id: id, members: members, configuration: raftConfiguration, hardState: recovered.hardState,
             snapshot: recovered.snapshot,
             log: RaftLog(baseIndex: base, baseTerm: recovered.snapshot?.lastTerm ?? .zero, entries: recovered.entries),
             catchUp: catchUp, now: clocks[slot].local(now),
             random: SeededGenerator(seed: seed, stream: UInt64(100 + slot) + UInt64(incarnations[slot]) << 16))
-        compactedThrough[slot] = base
-        if let snapshot = recovered.snapshot, options.workload != nil { restoreKV(slot: slot, from: snapshot) }
+        guard let replica = makeReplica(raft, snapshot: recovered.snapshot, slot: slot) else {
+            isUp[slot] = false
+            return fail(.safety, "state-machine-safety", "\(id) cannot restore the snapshot on its disk")
+        }
+        servers[slot] = replica
         if Self.catchingUp(&servers[slot]!) {
             report.damagedRestarts += 1
             checker.setVoting(id, false)
@@ -275,7 +277,11 @@ extension Simulation {
         var agreed = false
         guard !isMultiPaxos else { return false }
         if trace != nil { emit("\(leader) asked to transfer leadership to \(target)") }
-        step(leader.rawValue - 1) { node, now, out in agreed = node.transferLeadership(to: target, at: now, into: &out)
+        step(leader.rawValue - 1) { replica, now, out in
+            agreed =
+                replica.drive(at: now, into: &out) { node, now, out in
+                    node.transferLeadership(to: target, at: now, into: &out)
+                } ?? false
         }
         return agreed
     }

@@ -3,9 +3,11 @@ import Raft
 import SynodCore
 
 /// Simulated key-value clients: each opens a session, then issues random operations on
-/// a few keys, one at a time, to the server it believes leads (or, for follower reads,
-/// to any server), retrying elsewhere when unanswered. Every operation is recorded with
-/// its virtual call and return times for the linearizability checker.
+/// a few keys, one at a time, through the same request/reply path the RESP port uses:
+/// an encoded request handed to a replica, which batches it when it leads or forwards it
+/// to the leader. A client writes to the server it believes leads, or to any server;
+/// it retries elsewhere when unanswered. Every operation is recorded with its virtual
+/// call and return times for the linearizability checker.
 extension Simulation {
     struct KVClient {
         var session: UInt64 = 0
@@ -19,19 +21,6 @@ extension Simulation {
         var opening = false
         /// The last value this client saw per key, to make compare-and-swaps plausible.
         var lastSeen: [String: String] = [:]
-    }
-
-    /// What a server promised a client: the entry it proposed, or the read it started.
-    struct Awaiting {
-        var term: Term
-        var client: Int
-        var operation: Int
-    }
-
-    struct ServerRead {
-        var client: Int
-        var operation: Int
-        var key: String
     }
 
     var kv: KVWorkload { options.workload! }
@@ -92,24 +81,26 @@ extension Simulation {
         var state = kvClients[client]
         guard state.operation == operation, state.opening || state.current != nil else { return }
         state.attempt += 1
-        let spreadReads = !viaLog(state) && (kv.readMode == .follower || kv.readMode == .followerReadindex)
+        let write = viaLog(state)
+        let spreadReads = !write && (kv.readMode == .follower || kv.readMode == .followerReadindex)
+        // A quarter of writes go to any server, which forwards them to the leader.
+        let anyServer = spreadReads || state.knownLeader == nil || (write && clientRandom.chance(0.25))
         let target =
-            spreadReads || state.knownLeader == nil
-            ? members[Int(clientRandom.next(upperBound: UInt64(members.count)))] : state.knownLeader!
+            anyServer ? members[Int(clientRandom.next(upperBound: UInt64(members.count)))] : state.knownLeader!
         kvClients[client] = state
         schedule(
             at: now + kv.attemptTimeout, .kvAttemptTimeout(client: client, operation: operation, attempt: state.attempt)
         )
         let slot = target.rawValue - 1
         guard isUp[slot] else { return }  // No answer; the attempt times out.
-        if viaLog(state) {
-            proposeForClient(client: client, operation: operation, at: slot)
+        if write {
+            writeForClient(client: client, operation: operation, at: slot)
         } else {
             readForClient(client: client, operation: operation, at: slot)
         }
     }
 
-    mutating func proposeForClient(client: Int, operation: Int, at slot: Int) {
+    mutating func writeForClient(client: Int, operation: Int, at slot: Int) {
         let state = kvClients[client]
         let command = state.current?.command ?? .openSession
         var session: UInt64 = 0
@@ -120,35 +111,26 @@ extension Simulation {
             sequence = state.sequence
         }
         let request = KVRequest(session: session, sequence: sequence, command: command, time: clocks[slot].local(now))
-        let result = propose(request.encoded(), on: slot)
-        switch result {
-        case .accepted(let index, let term):
-            kvClients[client].knownLeader = members[slot]
-            kvClients[client].mayHaveApplied = true
-            awaiting[slot][index] = Awaiting(term: term, client: client, operation: operation)
-        case .rejected(let hint):
-            kvClients[client].knownLeader = hint
-            schedule(at: now + .microseconds(200), .kvAttempt(client: client, operation: operation))
-        }
+        let token = nextClientToken
+        nextClientToken += 1
+        clientTokens[token] = ClientToken(client: client, operation: operation)
+        // A server took it: from now on it may apply, even if no answer ever comes.
+        kvClients[client].mayHaveApplied = true
+        replicaWrite(request.encoded(), token: token, on: slot)
     }
 
     mutating func readForClient(client: Int, operation: Int, at slot: Int) {
         guard case .get(let key) = kvClients[client].current?.command else { return }
         if kv.readMode == .follower {
-            let (value, _) = stores[slot].read(key)
+            let value = store(slot)?.read(key).value
             recordStaleness(slot: slot)
             finishRead(client: client, operation: operation, value: value)
             return
         }
-        nextReadID += 1
-        let id = nextReadID
-        serverReads[slot][id] = ServerRead(client: client, operation: operation, key: key)
-        let confirmation: ReadConfirmation = kv.readMode == .lease ? .lease : .readIndex
-        if isMultiPaxos {
-            stepMultiPaxos(slot) { node, now, out in node.read(id, at: now, into: &out) }
-        } else {
-            step(slot) { node, now, out in node.read(id, confirmation: confirmation, at: now, into: &out) }
-        }
+        let token = nextClientToken
+        nextClientToken += 1
+        clientTokens[token] = ClientToken(client: client, operation: operation, readKey: key)
+        replicaRead(token: token, on: slot)
     }
 
     mutating func finishRead(client: Int, operation: Int, value: String?) {

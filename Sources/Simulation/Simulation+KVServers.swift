@@ -1,81 +1,68 @@
 import Checker
 import KV
 import Raft
+import Replication
 import SynodCore
 
-/// The servers' side of the key-value workload: each server applies committed entries
-/// to its own `KVStore`, answers the clients whose entries it proposed, and serves reads
-/// once its store has applied the read's index.
+/// The servers' side of the key-value workload is the replica core itself: clients hand
+/// it encoded requests and reads under a token, and its answers come back here, to the
+/// client operation each token stands for.
 extension Simulation {
-    /// Applies newly committed entries on `slot` and answers whoever waits for them.
-    mutating func applyKV(slot: Int, _ entries: [LogEntry]) {
-        for entry in entries {
-            guard entry.kind == .command, let request = try? KVRequest(decoding: entry.data) else {
-                // No-ops (and the liveness probe's opaque entries) still advance the
-                // store's applied index, which reads wait on.
-                stores[slot].applyNoop(at: entry.index)
-                continue
+    /// Which client operation a token given to a replica stands for.
+    struct ClientToken {
+        var client: Int
+        var operation: Int
+        /// The key of a read; nil for a write.
+        var readKey: String?
+    }
+
+    /// Carries the answers the replica at `slot` gave in this step back to the clients.
+    /// Nothing here steps a server: the step's actions are still being carried out.
+    mutating func answerClients(slot: Int) {
+        let replies = isMultiPaxos ? paxosActions.replies : actions.replies
+        let reads = isMultiPaxos ? paxosActions.reads : actions.reads
+        for (token, outcome) in replies { writeAnswered(token, outcome, slot: slot) }
+        for (token, served) in reads { readAnswered(token, served: served, slot: slot) }
+    }
+
+    mutating func writeAnswered(_ token: UInt64, _ outcome: WriteOutcome, slot: Int) {
+        guard let waiting = clientTokens.removeValue(forKey: token),
+            kvClients[waiting.client].operation == waiting.operation
+        else { return }
+        switch outcome {
+        case .reply(let bytes):
+            guard let reply = try? KVReply(decoding: bytes) else {
+                return fail(.safety, "state-machine-safety", "\(members[slot]) answered a reply that does not decode")
             }
-            let reply = stores[slot].apply(request, at: entry.index)
-            if let waiting = awaiting[slot].removeValue(forKey: entry.index), waiting.term == entry.term {
-                replied(client: waiting.client, operation: waiting.operation, with: reply, from: slot)
+            if trace != nil { emit("\(members[slot]) answers client \(waiting.client + 1): \(reply)") }
+            replied(client: waiting.client, operation: waiting.operation, with: reply, from: slot)
+        case .failed, .busy:
+            // Not applied yet (perhaps later, once): the client tries again, elsewhere.
+            kvClients[waiting.client].knownLeader = nil
+            schedule(at: now + .microseconds(200), .kvAttempt(client: waiting.client, operation: waiting.operation))
+        }
+    }
+
+    mutating func readAnswered(_ token: UInt64, served: Bool, slot: Int) {
+        guard let waiting = clientTokens.removeValue(forKey: token), let key = waiting.readKey,
+            kvClients[waiting.client].operation == waiting.operation
+        else { return }
+        if served, let store = store(slot) {
+            if trace != nil {
+                emit(
+                    "\(members[slot]) serves client \(waiting.client + 1)'s get \(key) at applied \(appliedIndex(slot)): \(store.read(key).value ?? "nil")"
+                )
             }
+            finishRead(client: waiting.client, operation: waiting.operation, value: store.read(key).value)
+        } else {
+            kvClients[waiting.client].knownLeader = nil
+            schedule(at: now + .microseconds(200), .kvAttempt(client: waiting.client, operation: waiting.operation))
         }
-        serveWaitingReads(slot: slot)
-    }
-
-    /// Read points the core released: serve them once the store has caught up.
-    mutating func readsReleased(slot: Int, ready: [ReadState], failed: [UInt64]) {
-        for read in ready { readsWaiting[slot].append(read) }
-        for id in failed {
-            guard let read = serverReads[slot].removeValue(forKey: id) else { continue }
-            // Refused: the client tries again soon, elsewhere.
-            kvClients[read.client].knownLeader = nil
-            schedule(at: now + .microseconds(200), .kvAttempt(client: read.client, operation: read.operation))
-        }
-        serveWaitingReads(slot: slot)
-    }
-
-    mutating func serveWaitingReads(slot: Int) {
-        guard !readsWaiting[slot].isEmpty else { return }
-        let applied = stores[slot].appliedIndex
-        var kept: [ReadState] = []
-        for read in readsWaiting[slot] {
-            guard read.index <= applied else {
-                kept.append(read)
-                continue
-            }
-            guard let waiting = serverReads[slot].removeValue(forKey: read.id) else { continue }
-            let (value, _) = stores[slot].read(waiting.key)
-            finishRead(client: waiting.client, operation: waiting.operation, value: value)
-        }
-        readsWaiting[slot] = kept
-    }
-
-    /// The core handed over a snapshot (from the leader, or the disk at restart): the
-    /// store becomes its image; promises for entries it covers will not be kept here.
-    mutating func restoreKV(slot: Int, from snapshot: Snapshot) {
-        do {
-            stores[slot] = try KVStore(snapshot: snapshot.data)
-        } catch {
-            return fail(.safety, "state-machine-safety", "\(members[slot]) cannot restore \(snapshot): \(error)")
-        }
-        awaiting[slot] = awaiting[slot].filter { $0.key > snapshot.lastIndex }
-        serveWaitingReads(slot: slot)
-    }
-
-    /// A server lost its memory: its store, promises and reads start over.
-    mutating func resetKV(slot: Int) {
-        guard options.workload != nil else { return }
-        stores[slot] = KVStore()
-        awaiting[slot] = [:]
-        serverReads[slot] = [:]
-        readsWaiting[slot] = []
     }
 
     /// How far behind the cluster a local read on `slot` is, in entries and in time.
     mutating func recordStaleness(slot: Int) {
-        let applied = Int(stores[slot].appliedIndex.rawValue)
+        let applied = Int(appliedIndex(slot).rawValue)
         let behind = max(0, commitTimes.count - applied)
         staleEntries.append(behind)
         staleTimes.append(behind == 0 ? .zero : now - commitTimes[applied])

@@ -1,6 +1,8 @@
 import Checker
+import KV
 import Paxos
 import Raft
+import Replication
 import Storage
 import SynodCore
 
@@ -25,26 +27,27 @@ extension Simulation {
         durableBallots = Array(repeating: [], count: options.nodes)
         journalEnd = Array(repeating: .zero, count: options.nodes)
         paxos = members.indices.map { slot in
-            MultiPaxosNode(
+            let node = MultiPaxosNode(
                 id: members[slot], members: members, quorums: paxosQuorums, configuration: multiPaxosConfiguration,
                 now: clocks[slot].local(.zero), random: SeededGenerator(seed: seed, stream: UInt64(100 + slot)))
+            return makeReplica(node, snapshot: nil, slot: slot)
         }
     }
 
     /// A live Multi-Paxos server's core, for tests and reports.
     public func multiPaxosServer(_ id: NodeID) -> MultiPaxosNode? {
-        isMultiPaxos ? paxos[id.rawValue - 1] : nil
+        isMultiPaxos ? paxos[id.rawValue - 1]?.consensus : nil
     }
 
     /// Feeds one input to a live Multi-Paxos server and carries out what it asked for.
     mutating func stepMultiPaxos(
-        _ slot: Int, _ input: (inout MultiPaxosNode, Instant, inout MultiPaxosOutput) -> Void
+        _ slot: Int, _ input: (inout PaxosReplica, Instant, inout PaxosReplica.Actions) -> Void
     ) {
         guard isUp[slot] else { return }
         let local = clocks[slot].local(now)
-        paxosOutput.removeAll()
+        paxosActions.removeAll()
         let before = Self.observe(&paxos[slot]!)
-        input(&paxos[slot]!, local, &paxosOutput)
+        input(&paxos[slot]!, local, &paxosActions)
         carryOutMultiPaxos(slot: slot, before: before, after: Self.observe(&paxos[slot]!))
     }
 
@@ -53,12 +56,16 @@ extension Simulation {
         var ballot: Ballot
     }
 
-    static func observe(_ node: inout MultiPaxosNode) -> ObservedPaxos {
-        ObservedPaxos(role: node.role, ballot: node.role == .follower ? node.promised : node.ballot)
+    static func observe(_ replica: inout PaxosReplica) -> ObservedPaxos {
+        let role = replica.consensus.role
+        return ObservedPaxos(
+            role: role, ballot: role == .follower ? replica.consensus.promised : replica.consensus.ballot)
     }
 
     mutating func carryOutMultiPaxos(slot: Int, before: ObservedPaxos, after: ObservedPaxos) {
         let id = members[slot]
+        let paxosOutput = paxosActions.consensus
+        if let reason = paxosActions.fatal { return fail(.safety, "state-machine-safety", "\(id) stopped: \(reason)") }
         for write in paxosOutput.writes { persist(write, on: slot) }
         if after.role != before.role || after.ballot != before.ballot {
             if after.role == .candidate { report.elections += 1 }
@@ -66,7 +73,7 @@ extension Simulation {
             if round > report.maxTerm { report.maxTerm = round }
             if after.role == .leader { knownLeader = id }
             if trace != nil, after.role != .follower || before.role != .follower {
-                emit("\(id) \(after.role) ballot=\(after.ballot) commit=\(paxos[slot]!.commitIndex)")
+                emit("\(id) \(after.role) ballot=\(after.ballot) commit=\(paxos[slot]!.consensus.commitIndex)")
             }
         }
         let committed = paxosOutput.committed
@@ -74,13 +81,7 @@ extension Simulation {
             if let failure = chosenChecker.applied(id, entries: committed) { return fail(.safety, failure) }
             if after.role == .leader { requestsCommitted(committed) }
             while commitTimes.count < Int(chosenChecker.commitIndex.rawValue) { commitTimes.append(now) }
-            if options.workload != nil { applyKV(slot: slot, committed) }
             if healed && !livenessMet { noteLiveness(committed) }
-        }
-        if !paxosOutput.reads.isEmpty || !paxosOutput.failedReads.isEmpty {
-            readsReleased(
-                slot: slot, ready: paxosOutput.reads,
-                failed: paxosOutput.failedReads)
         }
         // A crash point, as for Raft: the server dies while sending.
         let crashes =
@@ -93,7 +94,10 @@ extension Simulation {
             send(envelope)
         }
         if crashes { return crashBriefly(id) }
-        let wake = clocks[slot].global(paxosOutput.wakeAt)
+        for envelope in paxosActions.forwards { send(envelope) }
+        if paxosActions.flushBatch { schedule(at: now, .flushBatch(slot: slot, incarnation: incarnations[slot])) }
+        if !paxosActions.replies.isEmpty || !paxosActions.reads.isEmpty { answerClients(slot: slot) }
+        let wake = clocks[slot].global(paxosActions.wakeAt)
         if wake < scheduledWakes[slot] || scheduledWakes[slot] < now {
             scheduledWakes[slot] = max(wake, now)
             schedule(at: max(wake, now), .wake(slot: slot, incarnation: incarnations[slot]))
@@ -190,10 +194,11 @@ extension Simulation {
         isUp[slot] = true
         journalEnd[slot] = recovered.entries.last?.index ?? .zero
         let durable = MultiPaxosJournal.durableState(hardState: recovered.hardState, records: recovered.entries)
-        paxos[slot] = MultiPaxosNode(
+        let node = MultiPaxosNode(
             id: id, members: members, quorums: paxosQuorums, configuration: multiPaxosConfiguration, durable: durable,
             now: clocks[slot].local(now),
             random: SeededGenerator(seed: seed, stream: UInt64(100 + slot) + UInt64(incarnations[slot]) << 16))
+        paxos[slot] = makeReplica(node, snapshot: nil, slot: slot)
         if trace != nil { emit("\(id) restart promised=\(durable.promised) accepted=\(durable.accepted.count)") }
         tickServer(slot)
     }

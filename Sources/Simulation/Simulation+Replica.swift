@@ -1,11 +1,43 @@
+import KV
 import Paxos
 import Raft
+import Replication
 import SynodCore
 
-/// The replica interface the driver uses: the inputs every consensus core takes (time,
-/// messages, proposals), dispatched to the core the cluster runs. Everything above it
-/// (clients, key-value stores, faults, scenarios) is the same for Raft and Multi-Paxos.
+/// The replica interface the driver uses: every server is a `ReplicaCore` (the value
+/// `synod serve` runs) around the consensus core the cluster runs, and its inputs are
+/// dispatched to the Raft or the Multi-Paxos replicas. Everything above them (clients,
+/// faults, scenarios) is the same for both.
+typealias RaftReplica = ReplicaCore<RaftNode, KVStore>
+typealias PaxosReplica = ReplicaCore<MultiPaxosNode, KVStore>
+
 extension Simulation {
+    /// The replica layer's settings in this run: the workload's timeouts and read mode,
+    /// the options' compaction interval and replica bugs.
+    var replicaOptions: ReplicaOptions {
+        var replica = ReplicaOptions()
+        // Multi-Paxos keeps no snapshots: its replicas never compact.
+        replica.snapshotEvery = isMultiPaxos ? 0 : options.compactEvery
+        replica.bugs = options.replicaBugs
+        if let workload = options.workload {
+            replica.requestTimeout = workload.operationTimeout
+            replica.forwardTimeout = workload.attemptTimeout * 2
+            replica.readConfirmation = workload.readMode == .lease ? .lease : .readIndex
+        }
+        return replica
+    }
+
+    /// A replica around a (new or restarted) consensus core; nil when the snapshot it
+    /// restarts from does not decode.
+    func makeReplica<Consensus: ConsensusCore>(
+        _ consensus: Consensus, snapshot: Snapshot?, slot: Int
+    ) -> ReplicaCore<Consensus, KVStore>? {
+        let stream = UInt64(200 + slot) + UInt64(incarnations[slot]) << 16
+        return try? ReplicaCore(
+            consensus: consensus, snapshot: snapshot, options: replicaOptions, now: clocks[slot].local(now),
+            random: SeededGenerator(seed: seed, stream: stream))
+    }
+
     /// Time has passed for `slot`.
     mutating func tickServer(_ slot: Int) {
         if isMultiPaxos {
@@ -15,17 +47,87 @@ extension Simulation {
         }
     }
 
-    /// A client proposal to the server at `slot`, answered as Raft answers: the position
-    /// and stamp (term, or the ballot's generation) of the entry, or a leader hint.
+    /// An opaque proposal (the proposals workload, the liveness probe) straight to the
+    /// consensus core of the server at `slot`, answered as Raft answers: the position and
+    /// stamp (term, or the ballot's generation) of the entry, or a leader hint.
     mutating func propose(_ data: [UInt8], on slot: Int) -> ProposeResult {
+        var result: ProposeResult?
         if isMultiPaxos {
-            var result = ProposeResult.rejected(leaderHint: nil)
-            stepMultiPaxos(slot) { node, now, out in result = node.propose(data, at: now, into: &out) }
-            return result
+            stepMultiPaxos(slot) { replica, now, out in
+                result = replica.drive(at: now, into: &out) { node, now, out in node.propose(data, at: now, into: &out)
+                }
+            }
+        } else {
+            step(slot) { replica, now, out in
+                result = replica.drive(at: now, into: &out) { node, now, out in node.propose(data, at: now, into: &out)
+                }
+            }
         }
-        var result = ProposeResult.rejected(leaderHint: nil)
-        step(slot) { node, now, out in result = node.propose(data, at: now, into: &out) }
-        return result
+        return result ?? .rejected(leaderHint: nil)
+    }
+
+    /// A client's write (an encoded `KVRequest`) to the replica at `slot`.
+    mutating func replicaWrite(_ command: [UInt8], token: UInt64, on slot: Int) {
+        if isMultiPaxos {
+            stepMultiPaxos(slot) { replica, now, out in replica.write(command, token: token, at: now, into: &out) }
+        } else {
+            step(slot) { replica, now, out in replica.write(command, token: token, at: now, into: &out) }
+        }
+    }
+
+    /// A client's linearizable read to the replica at `slot`.
+    mutating func replicaRead(token: UInt64, on slot: Int) {
+        if isMultiPaxos {
+            stepMultiPaxos(slot) { replica, now, out in replica.read(token: token, at: now, into: &out) }
+        } else {
+            step(slot) { replica, now, out in replica.read(token: token, at: now, into: &out) }
+        }
+    }
+
+    /// The Request Batch of `slot` goes now that the input at this instant is fed.
+    mutating func flushBatch(slot: Int) {
+        if isMultiPaxos {
+            stepMultiPaxos(slot) { replica, now, out in replica.proposeBatch(at: now, into: &out) }
+        } else {
+            step(slot) { replica, now, out in replica.proposeBatch(at: now, into: &out) }
+        }
+    }
+
+    /// The key-value store of a live server, as its replica applied it.
+    func store(_ slot: Int) -> KVStore? {
+        isMultiPaxos ? paxos[slot]?.state.machine : servers[slot]?.state.machine
+    }
+
+    /// How far a live server's replica has applied the log.
+    func appliedIndex(_ slot: Int) -> LogIndex {
+        (isMultiPaxos ? paxos[slot]?.state.appliedIndex : servers[slot]?.state.appliedIndex) ?? .zero
+    }
+
+    mutating func send(_ envelope: Envelope<ForwardMessage>) {
+        transmit(from: envelope.from, to: envelope.to, .deliverForward(envelope))
+    }
+
+    mutating func deliver(_ envelope: Envelope<ForwardMessage>) {
+        let slot = envelope.to.rawValue - 1
+        guard !network.isDown(from: envelope.from, to: envelope.to), isUp[slot] else { return }
+        if trace != nil { emit("\(envelope.to) <- \(envelope.from) \(Self.describe(envelope.message))") }
+        if isMultiPaxos {
+            stepMultiPaxos(slot) { replica, now, out in replica.receive(envelope, at: now, into: &out) }
+        } else {
+            step(slot) { replica, now, out in replica.receive(envelope, at: now, into: &out) }
+        }
+    }
+
+    static func describe(_ message: ForwardMessage) -> String {
+        switch message {
+        case .request(let id, _): "Forward id=\(id)"
+        case .reply(_, let id, let outcome):
+            switch outcome {
+            case .reply: "ForwardReply id=\(id) applied"
+            case .failed(let reason): "ForwardReply id=\(id) failed: \(reason)"
+            case .busy: "ForwardReply id=\(id) busy"
+            }
+        }
     }
 
     mutating func send(_ envelope: Envelope<MultiPaxosMessage>) {
@@ -42,15 +144,15 @@ extension Simulation {
     /// The live Multi-Paxos leader of the highest ballot, if any.
     var multiPaxosLeader: NodeID? {
         var best: MultiPaxosNode?
-        for case let node? in paxos where node.role == .leader {
-            if best == nil || node.ballot > best!.ballot { best = node }
+        for case let replica? in paxos where replica.consensus.role == .leader {
+            if best == nil || replica.consensus.ballot > best!.ballot { best = replica.consensus }
         }
         return best?.id
     }
 
     func multiPaxosSummary() -> String {
         members.map { id -> String in
-            guard let node = paxos[id.rawValue - 1] else { return "\(id): down" }
+            guard let node = paxos[id.rawValue - 1]?.consensus else { return "\(id): down" }
             return
                 "\(id): \(node.role) promised=\(node.promised) slots=\(node.log.lastSlot) commit=\(node.commitIndex)"
         }.joined(separator: "; ")

@@ -3,6 +3,7 @@ import HeapModule
 import KV
 import Paxos
 import Raft
+import Replication
 import SynodCore
 
 /// A whole Raft cluster in one thread on virtual time: a discrete-event loop ordered by
@@ -28,9 +29,10 @@ public struct Simulation {
 
     var queue = Heap<Event>()
     var sequence: UInt64 = 0
-    /// The servers' cores, nil while crashed. Per-server bookkeeping lives in parallel
-    /// arrays so that reading it never copies a core.
-    var servers: [RaftNode?]
+    /// The servers, nil while crashed: each a `ReplicaCore` around its consensus core,
+    /// the same value `synod serve` runs. Per-server bookkeeping lives in parallel arrays
+    /// so that reading it never copies a core.
+    var servers: [RaftReplica?]
     var isUp: [Bool]
     var incarnations: [Int]
     /// The global instant of each server's wake-up event that counts; others are stale.
@@ -38,18 +40,15 @@ public struct Simulation {
     var disks: [SimulatedDisk]
     /// Servers whose disk recovery refused to start (corruption): down for good.
     var refused: [Bool]
-    /// Where each server's log was last compacted, and whether a compaction is queued.
-    var compactedThrough: [LogIndex]
-    var compactionDue: [Bool]
     var clocks: [SimulatedClock]
     var network: SimulatedNetwork
     var checker: InvariantChecker
     let plan: FaultPlan
-    var output = RaftOutput()
+    var actions = RaftReplica.Actions()
     // Multi-Paxos servers (empty when the cluster runs Raft), see Simulation+MultiPaxos.
     let isMultiPaxos: Bool
-    var paxos: [MultiPaxosNode?] = []
-    var paxosOutput = MultiPaxosOutput()
+    var paxos: [PaxosReplica?] = []
+    var paxosActions = PaxosReplica.Actions()
     var chosenChecker: ChosenValueChecker
     /// Per server and slot, the ballot of the value its disk durably holds accepted.
     var durableBallots: [[Ballot]] = []
@@ -64,11 +63,9 @@ public struct Simulation {
     var nextRequestID: UInt64 = 1
     // The key-value workload (empty without one).
     var kvClients: [KVClient] = []
-    var stores: [KVStore] = []
-    var awaiting: [[LogIndex: Awaiting]] = []
-    var serverReads: [[UInt64: ServerRead]] = []
-    var readsWaiting: [[ReadState]] = []
-    var nextReadID: UInt64 = 0
+    /// Client requests a server holds, by the token given with each.
+    var clientTokens: [UInt64: ClientToken] = [:]
+    var nextClientToken: UInt64 = 1
     /// When each index was first committed anywhere (index 1 first).
     var commitTimes: [Instant] = []
     /// Every finished client operation, in the order they finished.
@@ -115,8 +112,6 @@ public struct Simulation {
         disks = Array(repeating: SimulatedDisk(), count: options.nodes)
         for slot in plan.lyingDisks { disks[slot].lies = true }
         refused = Array(repeating: false, count: options.nodes)
-        compactedThrough = Array(repeating: .zero, count: options.nodes)
-        compactionDue = Array(repeating: false, count: options.nodes)
         servers = Array(repeating: nil, count: options.nodes)
         isUp = Array(repeating: true, count: options.nodes)
         incarnations = Array(repeating: 0, count: options.nodes)
@@ -128,18 +123,15 @@ public struct Simulation {
             startMultiPaxos()
         } else {
             for slot in servers.indices {
-                servers[slot] = RaftNode(
+                let raft = RaftNode(
                     id: members[slot], members: members, configuration: raftConfiguration,
                     now: clocks[slot].local(.zero), random: SeededGenerator(seed: seed, stream: UInt64(100 + slot)))
+                servers[slot] = makeReplica(raft, snapshot: nil, slot: slot)
             }
         }
         for slot in servers.indices { tickServer(slot) }
         if let workload = options.workload {
             kvClients = Array(repeating: KVClient(), count: workload.clients)
-            stores = Array(repeating: KVStore(), count: options.nodes)
-            awaiting = Array(repeating: [:], count: options.nodes)
-            serverReads = Array(repeating: [:], count: options.nodes)
-            readsWaiting = Array(repeating: [], count: options.nodes)
             startClients()
         } else if options.proposalsPerSecond > 0 {
             schedule(at: .zero + proposalInterval, .clientTick)
@@ -161,14 +153,15 @@ public struct Simulation {
     public var leader: NodeID? {
         if isMultiPaxos { return multiPaxosLeader }
         var best: (NodeID, Term)?
-        for case let raft? in servers where raft.role == .leader {
+        for case let replica? in servers where replica.consensus.role == .leader {
+            let raft = replica.consensus
             if best == nil || raft.term > best!.1 { best = (raft.id, raft.term) }
         }
         return best?.0
     }
 
     /// A live server's core, for tests and reports.
-    public func server(_ id: NodeID) -> RaftNode? { servers[id.rawValue - 1] }
+    public func server(_ id: NodeID) -> RaftNode? { servers[id.rawValue - 1]?.consensus }
 
     /// The highest index known committed anywhere.
     public var commitIndex: LogIndex { isMultiPaxos ? chosenChecker.commitIndex : checker.commitIndex }
@@ -230,6 +223,8 @@ public struct Simulation {
             deliver(envelope)
         case .deliverPaxos(let envelope):
             deliver(envelope)
+        case .deliverForward(let envelope):
+            deliver(envelope)
         case .wake(let slot, let incarnation):
             guard incarnations[slot] == incarnation, scheduledWakes[slot] == event.time else { return }
             scheduledWakes[slot] = .distantFuture
@@ -262,7 +257,9 @@ public struct Simulation {
         case .clockFault:
             injectClockFault()
         case .compact(let slot, let incarnation):
-            if incarnations[slot] == incarnation { compact(slot: slot) } else { compactionDue[slot] = false }
+            if incarnations[slot] == incarnation { compact(slot: slot) }
+        case .flushBatch(let slot, let incarnation):
+            if incarnations[slot] == incarnation { flushBatch(slot: slot) }
         case .kvNext(let client):
             kvNext(client: client)
         case .kvAttempt(let client, let operation):
@@ -297,12 +294,12 @@ public struct Simulation {
     // MARK: Driving one server
 
     /// Feeds one input to a live server and carries out everything it asked for.
-    mutating func step(_ slot: Int, _ input: (inout RaftNode, Instant, inout RaftOutput) -> Void) {
+    mutating func step(_ slot: Int, _ input: (inout RaftReplica, Instant, inout RaftReplica.Actions) -> Void) {
         guard isUp[slot] else { return }
         let local = clocks[slot].local(now)
-        output.removeAll()
+        actions.removeAll()
         let before = Self.observe(&servers[slot]!)
-        input(&servers[slot]!, local, &output)
+        input(&servers[slot]!, local, &actions)
         carryOut(slot: slot, before: before, after: Self.observe(&servers[slot]!))
     }
 
@@ -314,21 +311,21 @@ public struct Simulation {
         var commit: LogIndex
     }
 
-    static func observe(_ node: inout RaftNode) -> Observed {
-        Observed(role: node.role, term: node.term, commit: node.commitIndex)
+    static func observe(_ replica: inout RaftReplica) -> Observed {
+        Observed(role: replica.consensus.role, term: replica.consensus.term, commit: replica.consensus.commitIndex)
     }
 
-    static func log(of node: inout RaftNode) -> RaftLog { node.log }
+    static func log(of replica: inout RaftReplica) -> RaftLog { replica.consensus.log }
 
-    static func catchingUp(_ node: inout RaftNode) -> Bool { node.catchUp != nil }
+    static func catchingUp(_ replica: inout RaftReplica) -> Bool { replica.consensus.catchUp != nil }
 
     mutating func carryOut(slot: Int, before: Observed, after: Observed) {
         let id = members[slot]
+        let output = actions.consensus
         if let restored = output.restored {
             if let failure = checker.installed(id, restored) { return fail(.safety, failure) }
-            compactedThrough[slot] = restored.lastIndex
-            if options.workload != nil { restoreKV(slot: slot, from: restored) }
         }
+        if let reason = actions.fatal { return fail(.safety, "state-machine-safety", "\(id) stopped: \(reason)") }
         for write in output.writes {
             if let failure = checker.logChanged(id, truncateFrom: write.truncateFrom, entries: write.entries) {
                 return fail(.safety, failure)
@@ -369,13 +366,7 @@ public struct Simulation {
             if let failure = checker.applied(id, entries: output.committed) { return fail(.safety, failure) }
             if after.role == .leader { requestsCommitted(output.committed) }
             while commitTimes.count < Int(checker.commitIndex.rawValue) { commitTimes.append(now) }
-            if options.workload != nil { applyKV(slot: slot, output.committed) }
-            if options.compactEvery > 0, !compactionDue[slot],
-                output.committed.last!.index.rawValue >= compactedThrough[slot].rawValue + UInt64(options.compactEvery)
-            {
-                compactionDue[slot] = true
-                schedule(at: now, .compact(slot: slot, incarnation: incarnations[slot]))
-            }
+            if actions.compactionDue { schedule(at: now, .compact(slot: slot, incarnation: incarnations[slot])) }
             if healed && !livenessMet {
                 for entry in output.committed where entry.kind == .command {
                     if Self.requestID(entry.data) >= firstRequestAfterHeal {
@@ -384,9 +375,6 @@ public struct Simulation {
                     }
                 }
             }
-        }
-        if !output.reads.isEmpty || !output.failedReads.isEmpty {
-            readsReleased(slot: slot, ready: output.reads, failed: output.failedReads)
         }
         // A crash point: the server dies while sending, so only some of its messages leave.
         let crashes =
@@ -404,7 +392,10 @@ public struct Simulation {
             send(envelope)
         }
         if crashes { return crashBriefly(id) }
-        let wake = clocks[slot].global(output.wakeAt)
+        for envelope in actions.forwards { send(envelope) }
+        if actions.flushBatch { schedule(at: now, .flushBatch(slot: slot, incarnation: incarnations[slot])) }
+        if !actions.replies.isEmpty || !actions.reads.isEmpty { answerClients(slot: slot) }
+        let wake = clocks[slot].global(actions.wakeAt)
         if wake < scheduledWakes[slot] || scheduledWakes[slot] < now {
             scheduledWakes[slot] = max(wake, now)
             schedule(at: max(wake, now), .wake(slot: slot, incarnation: incarnations[slot]))
@@ -447,19 +438,20 @@ public struct Simulation {
         return nil
     }
 
-    /// Log compaction on `slot`: the state machine's image at the applied index.
+    /// Log compaction on `slot`, asked for by its replica: the state machine's image at
+    /// the applied index.
     mutating func compact(slot: Int) {
-        compactionDue[slot] = false
         guard isUp[slot] else { return }
-        let data = options.workload != nil ? stores[slot].snapshot() : []
-        let index = options.workload != nil ? stores[slot].appliedIndex : Self.applied(&servers[slot]!)
-        guard index > compactedThrough[slot] else { return }
-        compactedThrough[slot] = index
-        if trace != nil { emit("\(members[slot]) compacts its log through \(index)") }
-        step(slot) { node, now, out in node.compact(through: index, data: data, at: now, into: &out) }
+        if trace != nil, let index = Self.compactable(&servers[slot]!) {
+            emit("\(members[slot]) compacts its log through \(index)")
+        }
+        step(slot) { replica, now, out in replica.compact(at: now, into: &out) }
     }
 
-    static func applied(_ node: inout RaftNode) -> LogIndex { node.appliedIndex }
+    /// The index a compaction would reach, when past the last one.
+    static func compactable<C: ConsensusCore>(_ replica: inout ReplicaCore<C, KVStore>) -> LogIndex? {
+        replica.state.appliedIndex > replica.compactedThrough ? replica.state.appliedIndex : nil
+    }
 
     /// The servers' configuration: the options' own, with the simulator's snapshot chunk.
     var raftConfiguration: RaftConfiguration {
@@ -512,7 +504,7 @@ public struct Simulation {
     public func stateSummary() -> String {
         if isMultiPaxos { return multiPaxosSummary() }
         return members.map { id -> String in
-            guard let raft = servers[id.rawValue - 1] else { return "\(id): down" }
+            guard let raft = servers[id.rawValue - 1]?.consensus else { return "\(id): down" }
             return
                 "\(id): \(raft.role) term=\(raft.term) last=\(raft.log.lastIndex)@\(raft.log.lastTerm) commit=\(raft.commitIndex)"
         }.joined(separator: "; ")

@@ -1,5 +1,6 @@
 import Paxos
 import Raft
+import Replication
 import SynodCore
 
 /// Everything that decides a simulated run besides its seed. A run is a function of
@@ -35,6 +36,8 @@ public struct SimulationOptions: Sendable {
     /// Record every committed request's latency in the report (for `synod compare`).
     public var measureCommitLatency = false
     public var multiPaxos = MultiPaxosConfiguration()
+    /// Deliberate bugs in the replica layer (Request Batch, forwards, reads).
+    public var replicaBugs: Set<ReplicaBug> = []
 
     public init(
         nodes: Int = 5,

@@ -11,7 +11,7 @@ public protocol ConsensusCore: Sendable {
     associatedtype Output: ConsensusOutput where Output.Message == Message
 
     var id: NodeID { get }
-    /// Whether this server leads now and may accept proposals.
+    /// Whether this server leads now and accepts proposals.
     var isLeader: Bool { get }
     /// The leader this server last heard from, if any (itself when it leads).
     var leaderID: NodeID? { get }

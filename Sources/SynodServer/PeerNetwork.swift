@@ -88,7 +88,8 @@ final class PeerNetwork: PeerTransport, @unchecked Sendable {
     func send(_ envelope: Envelope<ForwardMessage>) {
         switch envelope.message {
         case .request(let id, let item): write(.forward(id: id, request: item.encoded()), to: envelope.to)
-        case .reply(let id, let outcome): write(.forwardReply(id: id, reply: outcome.encoded()), to: envelope.to)
+        case .reply(let session, let id, let outcome):
+            write(.forwardReply(session: session, id: id, reply: outcome.encoded()), to: envelope.to)
         }
     }
 
@@ -217,11 +218,12 @@ final class PeerHandler: ChannelInboundHandler {
             let local = network.configuration.id
             network.node.receive(Envelope(from: peer, to: local, message: .request(id: id, item: item)))
             return true
-        case .forwardReply(let id, let reply):
+        case .forwardReply(let session, let id, let reply):
             guard let peer else { return refuse("a forward reply before the hello", context: context) }
             let local = network.configuration.id
+            let outcome = WriteOutcome(decoding: reply)
             network.node.receive(
-                Envelope(from: peer, to: local, message: .reply(id: id, outcome: WriteOutcome(decoding: reply))))
+                Envelope(from: peer, to: local, message: .reply(session: session, id: id, outcome: outcome)))
             return true
         }
     }

@@ -6,6 +6,9 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure Synod's speed. Run in release mode: swift run -c release synod bench ...",
-        subcommands: [BenchSimCommand.self, BenchCheckerCommand.self, BenchWALCommand.self, BenchKVCommand.self]
+        subcommands: [
+            BenchSimCommand.self, BenchCheckerCommand.self, BenchWALCommand.self, BenchKVCommand.self,
+            BenchBugsCommand.self,
+        ]
     )
 }

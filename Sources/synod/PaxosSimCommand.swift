@@ -1,6 +1,7 @@
 import ArgumentParser
 import Paxos
 import Raft
+import Replication
 import Simulation
 import SynodCore
 
@@ -13,14 +14,17 @@ extension SimCommand {
     func validateForProtocol() throws {
         let known: [String]
         switch `protocol` {
-        case .raft: known = RaftBug.allCases.map(\.rawValue)
+        case .raft: known = RaftBug.allCases.map(\.rawValue) + ReplicaBug.allCases.map(\.rawValue)
         case .paxos: known = SingleDecree.Bug.allCases.map(\.rawValue)
-        case .multipaxos: known = []
+        case .multipaxos: known = ReplicaBug.allCases.map(\.rawValue)
         }
         for bug in bugs where !known.contains(bug) {
             throw ValidationError(
                 "Unknown bug '\(bug)' for --protocol \(`protocol`.rawValue); known: "
                     + (known.isEmpty ? "none" : known.joined(separator: ", ")) + ".")
+        }
+        for bug in bugs where ReplicaBug(rawValue: bug) != nil && workload != .kv {
+            throw ValidationError("--bug \(bug) lives in the replica layer, which only --workload kv exercises.")
         }
         if `protocol` == .paxos {
             if workload != .proposals || history != nil {

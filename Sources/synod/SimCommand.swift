@@ -3,6 +3,7 @@ import Checker
 import Foundation
 import Paxos
 import Raft
+import Replication
 import Simulation
 import SynodCore
 
@@ -73,7 +74,7 @@ struct SimCommand: ParsableCommand {
     @Option(
         name: .customLong("bug"),
         help: ArgumentHelp(
-            "Run a deliberately broken variant, to see the checker catch it (repeatable). Raft: commit-previous-term, no-sync-before-vote, vote-after-data-loss; paxos: reply-before-persist, ignore-accepted.",
+            "Run a deliberately broken variant, to see the checker catch it (repeatable). Raft: commit-previous-term, no-sync-before-vote, vote-after-data-loss; paxos: reply-before-persist, ignore-accepted; the replica layer (raft or multipaxos, with --workload kv): batch-reply-before-commit, forward-retry-without-session, read-before-apply.",
             valueName: "bug"
         )
     )
@@ -112,6 +113,7 @@ struct SimCommand: ParsableCommand {
     var options: SimulationOptions {
         var options = SimulationOptions(nodes: nodes, duration: duration, faults: faults, proposalsPerSecond: rate)
         options.raft.bugs = Set(raftBugs)
+        options.replicaBugs = Set(bugs.compactMap(ReplicaBug.init(rawValue:)))
         options.raft.elections = config
         if workload == .kv { options.workload = KVWorkload(readMode: readMode) }
         if `protocol` == .multipaxos {
@@ -206,9 +208,8 @@ struct ReplayCommand: Sendable {
         } else if options.proposalsPerSecond != SimulationOptions().proposalsPerSecond {
             line += ", \(options.proposalsPerSecond) proposals/s"
         }
-        if !options.raft.bugs.isEmpty {
-            line += ", bugs: " + options.raft.bugs.map(\.rawValue).sorted().joined(separator: ", ")
-        }
+        let bugs = options.raft.bugs.map(\.rawValue) + options.replicaBugs.map(\.rawValue)
+        if !bugs.isEmpty { line += ", bugs: " + bugs.sorted().joined(separator: ", ") }
         return line
     }
 

@@ -9,8 +9,8 @@ import Testing
 @Suite struct PeerFrameTests {
     @Test func aHelloHasAPinnedLayout() {
         let frame = PeerFrame.hello(.init(clusterID: "ab", from: 1, to: 300))
-        // length 9 | kind 1 | version 2 (UInt16 LE) | "ab" | from 1 | to 300 (varint)
-        let expected: [UInt8] = [9, 0, 0, 0, 1, 2, 0, 2, 0x61, 0x62, 1, 0xAC, 0x02]
+        // length 9 | kind 1 | version 3 (UInt16 LE) | "ab" | from 1 | to 300 (varint)
+        let expected: [UInt8] = [9, 0, 0, 0, 1, 3, 0, 2, 0x61, 0x62, 1, 0xAC, 0x02]
         #expect(frame.encoded() == expected)
     }
 
@@ -33,7 +33,7 @@ import Testing
 
     @Test func forwardsHaveAPinnedLayout() {
         #expect(PeerFrame.forward(id: 128, request: [7]).encoded() == [5, 0, 0, 0, 4, 0x80, 0x01, 1, 7])
-        #expect(PeerFrame.forwardReply(id: 0, reply: []).encoded() == [3, 0, 0, 0, 5, 0, 0])
+        #expect(PeerFrame.forwardReply(session: 1, id: 0, reply: []).encoded() == [4, 0, 0, 0, 5, 1, 0, 0])
         #expect(PeerFrame.refused(reason: "").encoded() == [2, 0, 0, 0, 2, 0])
     }
 
@@ -85,7 +85,7 @@ import Testing
             .hello(.init(protocolVersion: 0, clusterID: "кластер 🙂", from: 65_536, to: NodeID(Int.max))),
             .refused(reason: "cluster id \"b\" does not match"),
             .forward(id: .max, request: []),
-            .forwardReply(id: 0, reply: large),
+            .forwardReply(session: 0, id: 0, reply: large),
             raft(.appendEntries(AppendEntries(term: 1, prevLogIndex: 0, prevLogTerm: 0, entries: [], leaderCommit: 0))),
             raft(
                 .appendEntries(
@@ -208,10 +208,10 @@ import Testing
         #expect(hello.refusalReason(clusterID: "prod", localNode: 2) == nil)
         #expect(hello.refusalReason(clusterID: "test", localNode: 2)?.contains("cluster id") == true)
         #expect(hello.refusalReason(clusterID: "prod", localNode: 3)?.contains("not n2") == true)
-        let newer = PeerFrame.Hello(protocolVersion: 3, clusterID: "prod", from: 1, to: 2)
-        #expect(newer.refusalReason(clusterID: "prod", localNode: 2)?.contains("version 3") == true)
-        let older = PeerFrame.Hello(protocolVersion: 1, clusterID: "prod", from: 1, to: 2)
-        #expect(older.refusalReason(clusterID: "prod", localNode: 2)?.contains("version 1") == true)
+        let newer = PeerFrame.Hello(protocolVersion: 4, clusterID: "prod", from: 1, to: 2)
+        #expect(newer.refusalReason(clusterID: "prod", localNode: 2)?.contains("version 4") == true)
+        let older = PeerFrame.Hello(protocolVersion: 2, clusterID: "prod", from: 1, to: 2)
+        #expect(older.refusalReason(clusterID: "prod", localNode: 2)?.contains("version 2") == true)
         let loop = PeerFrame.Hello(clusterID: "prod", from: 2, to: 2)
         #expect(loop.refusalReason(clusterID: "prod", localNode: 2) != nil)
     }
@@ -327,7 +327,7 @@ struct RandomFrames {
                     from: nodeID(), to: nodeID()))
         case 1: .refused(reason: text())
         case 2: .forward(id: anyUInt64(), request: payload())
-        case 3: .forwardReply(id: anyUInt64(), reply: payload())
+        case 3: .forwardReply(session: anyUInt64(), id: anyUInt64(), reply: payload())
         default: .raft(Envelope(from: nodeID(), to: nodeID(), message: raftMessage()))
         }
     }

@@ -47,8 +47,10 @@ extension PeerFrame {
         case .raft(let envelope):
             Self.headerSize + WireSize.nodeID(envelope.from) + WireSize.nodeID(envelope.to)
                 + envelope.message.wireSize
-        case .forward(let id, let bytes), .forwardReply(let id, let bytes):
+        case .forward(let id, let bytes):
             Self.headerSize + WireSize.varint(id) + WireSize.byteString(count: bytes.count)
+        case .forwardReply(let session, let id, let bytes):
+            Self.headerSize + WireSize.varint(session) + WireSize.varint(id) + WireSize.byteString(count: bytes.count)
         }
     }
 
@@ -65,7 +67,11 @@ extension PeerFrame {
             writer.writeNodeID(envelope.from)
             writer.writeNodeID(envelope.to)
             envelope.message.writeWire(into: &writer)
-        case .forward(let id, let bytes), .forwardReply(let id, let bytes):
+        case .forward(let id, let bytes):
+            writer.writeVarint(id)
+            writer.writeByteString(bytes)
+        case .forwardReply(let session, let id, let bytes):
+            writer.writeVarint(session)
             writer.writeVarint(id)
             writer.writeByteString(bytes)
         }

@@ -25,8 +25,9 @@ public enum PeerFrame: Sendable, Equatable {
     case raft(Envelope<RaftMessage>)
     /// A follower hands an encoded client request to the leader; `id` matches the reply.
     case forward(id: UInt64, request: [UInt8])
-    /// The leader's encoded answer to the forwarded request `id`.
-    case forwardReply(id: UInt64, reply: [UInt8])
+    /// The leader's encoded answer to the forwarded request `id` of the forwarder's
+    /// forward `session`.
+    case forwardReply(session: UInt64, id: UInt64, reply: [UInt8])
 
     /// The kind byte that follows the length prefix.
     public enum Kind: UInt8, Sendable, CaseIterable, CustomStringConvertible {
@@ -67,7 +68,7 @@ extension PeerFrame {
     /// read a newer peer's hello and refuse it with a reason.
     public struct Hello: Sendable, Equatable {
         /// The version this code speaks.
-        public static let currentProtocolVersion: UInt16 = 2
+        public static let currentProtocolVersion: UInt16 = 3
 
         public var protocolVersion: UInt16
         /// Guards against wiring two clusters together by a mistyped address.

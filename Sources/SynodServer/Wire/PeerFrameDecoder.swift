@@ -126,7 +126,8 @@ extension PeerFrame {
         case .forward:
             return .forward(id: try reader.readVarint(), request: try reader.readByteString())
         case .forwardReply:
-            return .forwardReply(id: try reader.readVarint(), reply: try reader.readByteString())
+            return .forwardReply(
+                session: try reader.readVarint(), id: try reader.readVarint(), reply: try reader.readByteString())
         }
     }
 }
