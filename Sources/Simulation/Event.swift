@@ -36,6 +36,8 @@ struct Event: Comparable, Sendable {
         case kvAttemptTimeout(client: Int, operation: Int, attempt: Int)
         case kvGiveUp(client: Int, operation: Int)
         case restart(slot: Int)
+        /// The end of a targeted partition: the links between these two sides come back.
+        indirect case rejoin([NodeID], [NodeID])
         case heal
         case livenessProbe
         case livenessDeadline

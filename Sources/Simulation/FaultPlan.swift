@@ -19,6 +19,16 @@ struct FaultPlan: Sendable, CustomStringConvertible {
     /// points of execution rather than only at random instants, as FoundationDB's
     /// simulator does, find such windows in thousands of seeds instead of millions.
     var crashPointRate = 0.0
+    /// Chance that a new leader crashes while it sends the first entries of its term,
+    /// after they reached at most a minority (BUGGIFY's kind of targeted fault). Those
+    /// entries then live on a minority that may or may not win the next elections: the
+    /// state in which a leader that commits an earlier term's entries by counting
+    /// replicas goes wrong (Raft paper, Figure 8). Drawn from a stream of its own, so
+    /// that seeds without it play out as before.
+    var leaderCrashRate = 0.0
+    /// Of those targeted faults, the share that crash the leader (its new entries then
+    /// leave with nothing); the others cut it off with a minority of the servers.
+    var leaderCrashShare = 0.0
     /// Mean time between leadership transfers asked of the leader; nil: none.
     var transferEvery: TimeSpan?
     /// Share of the fault window in which clients fall silent. Idle stretches let a new
@@ -41,6 +51,16 @@ struct FaultPlan: Sendable, CustomStringConvertible {
     /// Mean time between clock faults (the leader cut off, clocks beyond the drift
     /// bound); nil: none.
     var clockFaultEvery: TimeSpan?
+
+    /// The plan of `profile` for a cluster of `nodes`. `targeted` draws the targeted
+    /// faults, apart from `random`, so that adding one leaves the other draws alone.
+    init(profile: FaultProfile, nodes: Int, random: inout SeededGenerator, targeted: inout SeededGenerator) {
+        self.init(profile: profile, nodes: nodes, random: &random)
+        if profile == .swarm, nodes >= 3, targeted.chance(0.5) {
+            leaderCrashRate = Double(200 + targeted.next(upperBound: 601 as UInt64)) / 1_000
+            leaderCrashShare = Double(targeted.next(upperBound: 101 as UInt64)) / 100
+        }
+    }
 
     init(profile: FaultProfile, nodes: Int, random: inout SeededGenerator) {
         let minority = (nodes - 1) / 2
@@ -117,6 +137,7 @@ struct FaultPlan: Sendable, CustomStringConvertible {
         if let crashEvery { parts.append("crash every ~\(crashEvery) (down up to \(maxDowntime))") }
         if clientIdleShare > 0 { parts.append("clients idle \(Int(clientIdleShare * 100))% of the time") }
         if crashPointRate > 0 { parts.append("crash after unsynced sends \(crashPointRate)") }
+        if leaderCrashRate > 0 { parts.append("new leader crash at its first entries \(leaderCrashRate)") }
         if let slowDiskEvery { parts.append("slow disks every ~\(slowDiskEvery)") }
         if let transferEvery { parts.append("leadership transfers every ~\(transferEvery)") }
         if tornWriteRate > 0 { parts.append("torn last records \(tornWriteRate)") }

@@ -31,6 +31,10 @@ public struct KVWorkload: Sendable, Equatable {
     public var attemptTimeout: TimeSpan
     /// ...and gives up on the operation (recording it as unknown) after this long.
     public var operationTimeout: TimeSpan
+    /// How many of the clients (the last ones) write without a session, as `redis-cli`
+    /// does: each write goes to one server once, and only the replicas' forward
+    /// sessions keep a write they retry from applying twice.
+    public var sessionlessClients = 2
 
     public init(
         clients: Int = 5, keys: Int = 3, readMode: ReadMode = .readindex, readShare: Double = 0.5,

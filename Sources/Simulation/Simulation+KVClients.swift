@@ -38,7 +38,7 @@ extension Simulation {
         state.operation += 1
         state.attempt = 0
         state.mayHaveApplied = false
-        if state.session == 0 {
+        if state.session == 0, !isSessionless(client) {
             state.opening = true
             state.current = nil
         } else {
@@ -49,6 +49,9 @@ extension Simulation {
         schedule(at: now + kv.operationTimeout, .kvGiveUp(client: client, operation: state.operation))
         kvAttempt(client: client, operation: state.operation)
     }
+
+    /// Whether `client` writes without a session (see `KVWorkload.sessionlessClients`).
+    func isSessionless(_ client: Int) -> Bool { client >= kv.clients - kv.sessionlessClients }
 
     mutating func randomOperation(client: Int, _ state: inout KVClient) -> ClientOperation {
         let key = "k\(clientRandom.next(upperBound: UInt64(kv.keys)))"
@@ -82,6 +85,11 @@ extension Simulation {
         guard state.operation == operation, state.opening || state.current != nil else { return }
         state.attempt += 1
         let write = viaLog(state)
+        if write, isSessionless(client), state.mayHaveApplied {
+            // Sent once already: without a session a second copy could apply twice, so
+            // the client waits for the answer or gives up, as a Redis client does.
+            return
+        }
         let spreadReads = !write && (kv.readMode == .follower || kv.readMode == .followerReadindex)
         // A quarter of writes go to any server, which forwards them to the leader.
         let anyServer = spreadReads || state.knownLeader == nil || (write && clientRandom.chance(0.25))

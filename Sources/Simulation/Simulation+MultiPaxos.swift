@@ -84,11 +84,18 @@ extension Simulation {
             if healed && !livenessMet { noteLiveness(committed) }
         }
         // A crash point, as for Raft: the server dies while sending.
-        let crashes =
+        var crashes =
             plan.crashPointRate > 0 && !paxosOutput.messages.isEmpty && disks[slot].hasUnsynced && faultWindowOpen
             && faultRandom.chance(plan.crashPointRate)
         let count = paxosOutput.messages.count
-        let sent = crashes ? Int(faultRandom.next(upperBound: UInt64(count + 1))) : count
+        var sent = crashes ? Int(faultRandom.next(upperBound: UInt64(count + 1))) : count
+        let generation = after.ballot.generation
+        if !crashes, after.role == .leader, entriesSentInTerm[slot] != generation, Self.carriesEntries(paxosOutput),
+            let reach = isolateNewLeader(slot: slot, term: generation)
+        {
+            crashes = true
+            sent = min(sent, reach)
+        }
         for envelope in paxosOutput.messages.prefix(sent) {
             if let failure = checkPromise(envelope, slot: slot) { return fail(.safety, failure) }
             send(envelope)
@@ -101,6 +108,13 @@ extension Simulation {
         if wake < scheduledWakes[slot] || scheduledWakes[slot] < now {
             scheduledWakes[slot] = max(wake, now)
             schedule(at: max(wake, now), .wake(slot: slot, incarnation: incarnations[slot]))
+        }
+    }
+
+    /// Whether a leader's output sends values for new slots to an acceptor.
+    static func carriesEntries(_ output: MultiPaxosOutput) -> Bool {
+        output.messages.contains { envelope in
+            if case .accept(let accept) = envelope.message { !accept.entries.isEmpty } else { false }
         }
     }
 

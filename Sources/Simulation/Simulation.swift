@@ -59,6 +59,10 @@ public struct Simulation {
     var faultRandom: SeededGenerator
     var diskRandom: SeededGenerator
     var clientRandom: SeededGenerator
+    /// Decides when the targeted faults strike (see `FaultPlan.leaderCrashRate`).
+    var buggify: SeededGenerator
+    /// Per server, the last term in which it sent entries as leader.
+    var entriesSentInTerm: [Term]
 
     var nextRequestID: UInt64 = 1
     // The key-value workload (empty without one).
@@ -100,7 +104,9 @@ public struct Simulation {
         faultRandom = SeededGenerator(seed: seed, stream: 3)
         diskRandom = SeededGenerator(seed: seed, stream: 4)
         clientRandom = SeededGenerator(seed: seed, stream: 5)
-        var plan = FaultPlan(profile: options.faults, nodes: options.nodes, random: &setup)
+        var targeted = SeededGenerator(seed: seed, stream: 6)
+        var plan = FaultPlan(profile: options.faults, nodes: options.nodes, random: &setup, targeted: &targeted)
+        buggify = targeted
         isMultiPaxos = options.consensus.isMultiPaxos
         if isMultiPaxos { plan.leaveOutRaftOnlyFaults() }
         self.plan = plan
@@ -116,6 +122,7 @@ public struct Simulation {
         isUp = Array(repeating: true, count: options.nodes)
         incarnations = Array(repeating: 0, count: options.nodes)
         scheduledWakes = Array(repeating: .distantFuture, count: options.nodes)
+        entriesSentInTerm = Array(repeating: .zero, count: options.nodes)
         checker = InvariantChecker(members: members)
         chosenChecker = ChosenValueChecker(
             members: members, phase2: options.consensus.phase2Quorum(nodes: options.nodes))
@@ -270,6 +277,8 @@ public struct Simulation {
             kvGiveUp(client: client, operation: operation)
         case .restart(let slot):
             restart(members[slot])
+        case .rejoin(let side, let other):
+            for a in side { for b in other { reconnect(a, b) } }
         case .heal:
             healed = true
             firstRequestAfterHeal = nextRequestID
@@ -377,11 +386,17 @@ public struct Simulation {
             }
         }
         // A crash point: the server dies while sending, so only some of its messages leave.
-        let crashes =
+        var crashes =
             plan.crashPointRate > 0 && !output.messages.isEmpty && disks[slot].hasUnsynced && faultWindowOpen
             && faultRandom.chance(plan.crashPointRate)
-        let sent =
+        var sent =
             crashes ? Int(faultRandom.next(upperBound: UInt64(output.messages.count + 1))) : output.messages.count
+        if !crashes, after.role == .leader, entriesSentInTerm[slot] != after.term, Self.carriesEntries(output),
+            let reach = isolateNewLeader(slot: slot, term: after.term)
+        {
+            crashes = true
+            sent = min(sent, reach)
+        }
         for envelope in output.messages.prefix(sent) {
             if let failure = PromiseCheck.check(
                 envelope, durableHardState: disks[slot].hardState,
@@ -400,6 +415,33 @@ public struct Simulation {
             scheduledWakes[slot] = max(wake, now)
             schedule(at: max(wake, now), .wake(slot: slot, incarnation: incarnations[slot]))
         }
+    }
+
+    /// Whether a leader's output sends new entries to a follower.
+    static func carriesEntries(_ output: RaftOutput) -> Bool {
+        output.messages.contains { envelope in
+            if case .appendEntries(let request) = envelope.message { !request.entries.isEmpty } else { false }
+        }
+    }
+
+    /// The targeted fault for a leader about to send the first entries of `term`: it is
+    /// cut off with a minority (perhaps alone) for a while, or crashes, so that those
+    /// entries reach at most a minority. Returns, when it crashes, how many of its
+    /// messages of this step leave first.
+    mutating func isolateNewLeader(slot: Int, term: Term) -> Int? {
+        entriesSentInTerm[slot] = term
+        guard plan.leaderCrashRate > 0, faultWindowOpen, buggify.chance(plan.leaderCrashRate) else { return nil }
+        if buggify.chance(plan.leaderCrashShare) {
+            return Int(buggify.next(upperBound: UInt64((members.count - 1) / 2 + 1)))
+        }
+        var others = members.filter { $0 != members[slot] }
+        others.shuffle(using: &buggify)
+        let reach = Int(buggify.next(upperBound: UInt64((members.count - 1) / 2)))
+        let side = [members[slot]] + others.prefix(reach)
+        let rest = Array(others.dropFirst(reach))
+        partition(side, rest)
+        schedule(at: now + buggify.span(.milliseconds(100), .milliseconds(800)), .rejoin(side, rest))
+        return nil
     }
 
     // MARK: Disk

@@ -1,0 +1,102 @@
+import KV
+import Raft
+import Replication
+import SynodCore
+import Testing
+
+/// The replica layer on its own, without sockets or a simulator: forwarding, the
+/// session a forward's reply names, reads that end at their deadline, a leader that
+/// refuses while it hands over, and a snapshot that cannot be trusted.
+@Suite struct ReplicaCoreTests {
+    @Test func aWriteToAFollowerIsForwardedAndAnsweredOnceApplied() throws {
+        var cluster = ReplicaCluster()
+        let elected = cluster.electLeader()
+        let leader = try #require(elected)
+        let follower = try #require(cluster.members.first { $0 != leader })
+        cluster.write(.append(key: "a", suffix: "x"), token: 1, on: follower)
+        #expect(cluster.forwards.contains { $0.from == follower && $0.to == leader })
+        cluster.settle()
+        #expect(ReplicaCluster.reply(cluster.replies[1]) == .integer(1))
+        cluster.advance(.milliseconds(20))
+        for id in cluster.members { #expect(cluster.value("a", on: id) == "x", "\(id) applied the write once") }
+    }
+
+    @Test func aReplyMeantForAnEarlierRunOfTheForwarderIsIgnored() throws {
+        // Regression: synod sim --workload kv --read-mode follower-readindex --seed 248
+        // answered a restarted follower's first write with a reply its previous run was
+        // owed (both numbered 1), a stale read followed.
+        var cluster = ReplicaCluster()
+        let elected = cluster.electLeader()
+        let leader = try #require(elected)
+        let follower = try #require(cluster.members.first { $0 != leader })
+        cluster.write(.delete(key: "a"), token: 1, on: follower)
+        let session = try #require(cluster.replicas[follower]?.session)
+        let stale = Envelope(
+            from: leader, to: follower,
+            message: ForwardMessage.reply(session: session &+ 2, id: 1, outcome: .reply(KVReply.integer(16).encoded())))
+        cluster.step(follower) { core, now, out in core.receive(stale, at: now, into: &out) }
+        #expect(cluster.replies[1] == nil, "a reply to another session answered this one")
+        cluster.settle()
+        #expect(ReplicaCluster.reply(cluster.replies[1]) == .done)
+    }
+
+    @Test func aReadWhoseReadIndexRequestIsLostFailsAtItsDeadline() throws {
+        var options = ReplicaOptions()
+        options.requestTimeout = .milliseconds(300)
+        var cluster = ReplicaCluster(options: options)
+        let elected = cluster.electLeader()
+        let leader = try #require(elected)
+        let follower = try #require(cluster.members.first { $0 != leader })
+        cluster.cut.insert([follower, leader])
+        cluster.step(follower) { core, now, out in core.read(token: 7, at: now, into: &out) }
+        cluster.settle()
+        #expect(cluster.reads[7] == nil)
+        cluster.advance(.milliseconds(299))
+        #expect(cluster.reads[7] == nil, "answered before the deadline")
+        cluster.advance(.milliseconds(2))
+        #expect(cluster.reads[7] == false, "the read never ended")
+    }
+
+    @Test func aLeaderHandingOverLeadershipDoesNotSpinOnItsBatch() throws {
+        // Regression: synod sim --workload kv --seed 7 (also 12, 13) looped at one
+        // instant: the leader refused its own batch during a transfer and put the writes
+        // straight back into it.
+        var cluster = ReplicaCluster()
+        let elected = cluster.electLeader()
+        let leader = try #require(elected)
+        let target = try #require(cluster.members.first { $0 != leader })
+        cluster.cut.insert([leader, target])
+        cluster.step(leader) { core, now, out in
+            _ = core.drive(at: now, into: &out) { node, now, out in
+                node.transferLeadership(to: target, at: now, into: &out)
+            }
+        }
+        #expect(cluster.replicas[leader]?.consensus.isLeader == false, "a transferring leader takes proposals")
+        cluster.write(.put(key: "k", value: "v"), token: 3, on: leader)
+        let settled = cluster.settle(limit: 1_000)
+        #expect(settled, "the batch went round in a loop")
+        cluster.cut.removeAll()
+        for _ in 0..<100 where cluster.replies[3] == nil { cluster.advance(.milliseconds(10)) }
+        #expect(ReplicaCluster.reply(cluster.replies[3]) == .done)
+    }
+
+    @Test func aSnapshotThatDoesNotDecodeStopsTheReplica() throws {
+        var cluster = ReplicaCluster()
+        let garbage = InstallSnapshot(term: 9, lastIndex: 50, lastTerm: 9, offset: 0, data: [7, 7, 7], done: true)
+        let from = NodeID(2)
+        cluster.step(1) { core, now, out in
+            core.receive(Envelope(from: from, to: 1, message: .installSnapshot(garbage)), at: now, into: &out)
+        }
+        let reason = try #require(cluster.fatal[1], "a replica went on from a snapshot it cannot decode")
+        #expect(reason.contains("through 50"))
+        #expect(cluster.replicas[1]?.stopped != nil)
+        cluster.write(.put(key: "k", value: "v"), token: 1, on: 1)
+        #expect(cluster.replies[1] == nil, "a stopped replica took a write")
+        #expect(throws: (any Error).self) {
+            _ = try ReplicaCluster.Core(
+                consensus: RaftNode(id: 1, members: [1], now: .zero, random: SeededGenerator(seed: 1)),
+                snapshot: Snapshot(lastIndex: 3, lastTerm: 1, data: [1, 2]), options: ReplicaOptions(), now: .zero,
+                random: SeededGenerator(seed: 1))
+        }
+    }
+}
