@@ -10,10 +10,15 @@ struct BenchSimCommand: ParsableCommand {
         commandName: "sim",
         abstract: "Simulated events per wall-clock second, and simulated time per wall time.",
         discussion: """
-            Runs a 5-node cluster (10 ms heartbeat, 100 proposals per virtual second) on one \
-            core, once with --faults none and once with swarm, each --repeat times on the \
-            same seed, and reports every run and the best one. Build in release mode for \
-            meaningful figures: swift run -c release synod bench sim
+            Runs a 5-node cluster (10 ms heartbeat) on one core with two workloads: \
+            'proposals' (100 opaque proposals per virtual second, straight to the consensus \
+            core) and 'kv' (5 key-value clients through the replica core, as synod serve \
+            runs it: Request Batch, forwarding, read waiting, a history checked for \
+            linearizability at the end, which the wall time includes). Each runs with \
+            --faults none and with swarm, --repeat times on the same seed; every run and \
+            the best one are reported. An event is one delivery, wake-up, sync, client \
+            step or fault. Build in release mode for meaningful figures: \
+            swift run -c release synod bench sim
             """
     )
 
@@ -40,8 +45,8 @@ struct BenchSimCommand: ParsableCommand {
         var output = StandardStream.output
         print(
             "synod bench sim: \(base.nodes) nodes, heartbeat \(base.raft.heartbeatInterval), "
-                + "\(base.proposalsPerSecond) proposals per virtual second, \(secondsVirtual)s virtual per run, "
-                + "seed \(seed), \(repeatCount) runs per profile, one core",
+                + "proposals: \(base.proposalsPerSecond) per virtual second; kv: \(KVWorkload().clients) clients; "
+                + "\(secondsVirtual)s virtual per run, seed \(seed), \(repeatCount) runs per profile, one core",
             to: &output
         )
         #if DEBUG
@@ -53,28 +58,39 @@ struct BenchSimCommand: ParsableCommand {
         #endif
         print(BenchRow.header, to: &output)
         var violations = 0
-        for profile in [FaultProfile.none, .swarm] {
-            var options = base
-            options.faults = profile
-            var rows: [BenchRow] = []
-            for run in 1...repeatCount {
-                let row = BenchRow.measure(options: options, seed: seed, label: "\(run)/\(repeatCount)")
-                print(row.line, to: &output)
-                if let violation = row.report.violation {
-                    print("  \(violation)", to: &output)
-                    violations += 1
-                }
-                rows.append(row)
+        for workload in [nil, KVWorkload()] {
+            for profile in [FaultProfile.none, .swarm] {
+                var options = base
+                options.faults = profile
+                options.workload = workload
+                violations += measure(options, into: &output)
             }
-            let best = rows.min { $0.wallSeconds < $1.wallSeconds }!
-            print(
-                BenchRow(label: "best", report: best.report, profile: profile, wallSeconds: best.wallSeconds).line,
-                to: &output)
         }
         if violations > 0 {
             print("\(violations) benchmark runs found a violation; run synod sim to investigate", to: &output)
             throw ExitCode(1)
         }
+    }
+
+    /// Runs `options` `repeatCount` times and prints every run and the best; returns
+    /// how many runs found a violation.
+    private func measure(_ options: SimulationOptions, into output: inout StandardStream) -> Int {
+        var violations = 0
+        var rows: [BenchRow] = []
+        for run in 1...repeatCount {
+            let row = BenchRow.measure(options: options, seed: seed, label: "\(run)/\(repeatCount)")
+            print(row.line, to: &output)
+            if let violation = row.report.violation {
+                print("  \(violation)", to: &output)
+                violations += 1
+            }
+            rows.append(row)
+        }
+        let best = rows.min { $0.wallSeconds < $1.wallSeconds }!
+        print(
+            BenchRow(label: "best", report: best.report, options: options, wallSeconds: best.wallSeconds).line,
+            to: &output)
+        return violations
     }
 }
 
@@ -82,7 +98,7 @@ struct BenchSimCommand: ParsableCommand {
 struct BenchRow {
     let label: String
     let report: SimulationReport
-    let profile: FaultProfile
+    let options: SimulationOptions
     let wallSeconds: Double
 
     /// Runs one simulation and times it on the monotonic clock.
@@ -92,11 +108,12 @@ struct BenchRow {
         var simulation = Simulation(options: options, seed: seed)
         let report = simulation.run()
         let wall = (clock.now - start).seconds
-        return BenchRow(label: label, report: report, profile: options.faults, wallSeconds: wall)
+        return BenchRow(label: label, report: report, options: options, wallSeconds: wall)
     }
 
     static let header =
-        "faults".rightPadded(to: 8) + "run".rightPadded(to: 6) + "events".leftPadded(to: 13)
+        "workload".rightPadded(to: 10) + "faults".rightPadded(to: 8) + "run".rightPadded(to: 6)
+        + "events".leftPadded(to: 13)
         + "faults".leftPadded(to: 8) + "commits".leftPadded(to: 9) + "wall".leftPadded(to: 10)
         + "events/s".leftPadded(to: 13) + "sim/wall".leftPadded(to: 11)
 
@@ -104,7 +121,8 @@ struct BenchRow {
         let simulatedSeconds = Double(report.endTime.nanoseconds) / 1e9
         let wall = max(wallSeconds, 1e-9)
         let eventsPerSecond = Int((Double(report.events) / wall).rounded())
-        return profile.rawValue.rightPadded(to: 8) + label.rightPadded(to: 6)
+        let workload = options.workload == nil ? "proposals" : "kv"
+        return workload.rightPadded(to: 10) + options.faults.rawValue.rightPadded(to: 8) + label.rightPadded(to: 6)
             + formatGrouped(report.events).leftPadded(to: 13) + String(report.faults).leftPadded(to: 8)
             + String(report.commits).leftPadded(to: 9)
             + (formatFixed(wallSeconds, decimals: 3) + "s").leftPadded(to: 10)
