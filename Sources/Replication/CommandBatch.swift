@@ -11,6 +11,8 @@ public struct CommandBatch: Equatable, Sendable {
 
     public var items: [BatchItem]
 
+    public init(items: [BatchItem]) { self.items = items }
+
     /// Version, leader's stamp (for expiring forward sessions), count, then each item.
     public func encoded(stampedAt time: Int64) -> [UInt8] {
         var writer = BinaryWriter(reservingCapacity: 16 + items.reduce(0) { $0 + 8 + $1.command.count })
@@ -87,4 +89,10 @@ public struct ForwardOrigin: Hashable, Sendable {
     public var session: UInt64
     public var sequence: UInt64
     public var acknowledged: UInt64
+
+    public init(session: UInt64, sequence: UInt64, acknowledged: UInt64) {
+        self.session = session
+        self.sequence = sequence
+        self.acknowledged = acknowledged
+    }
 }

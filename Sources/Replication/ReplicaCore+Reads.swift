@@ -5,16 +5,24 @@ import SynodCore
 /// that far. Every read has a deadline: a lost request or answer ends in a failure the
 /// client can retry, never a hang.
 extension ReplicaCore {
+    @usableFromInline
     struct PendingRead: Sendable {
-        var token: UInt64
-        var deadline: Instant
+        @usableFromInline var token: UInt64
+        @usableFromInline var deadline: Instant
         /// When to ask for a read point again after a refusal.
-        var retryAt: Instant?
+        @usableFromInline var retryAt: Instant?
+
+        @usableFromInline
+        init(token: UInt64, deadline: Instant) {
+            self.token = token
+            self.deadline = deadline
+        }
     }
 
     /// A client's read: `reads` names `token` once the machine is at a linearizable
     /// point (run the query on `state.machine` then), or with `served: false` when no
     /// point came before the request timeout.
+    @inlinable
     public mutating func read(token: UInt64, at now: Instant, into actions: inout Actions) {
         guard begin(now) else { return }
         let id = nextReadID
@@ -26,12 +34,14 @@ extension ReplicaCore {
         settle(&actions)
     }
 
+    @inlinable
     mutating func askReadPoint(_ id: UInt64, _ actions: inout Actions) {
         let confirmation = options.readConfirmation
         drive(&actions) { core, now, out in core.read(id, confirmation: confirmation, at: now, into: &out) }
     }
 
     /// The consensus core could not give read `id` a point now: ask again soon.
+    @inlinable
     mutating func readPointRefused(_ id: UInt64, _ actions: inout Actions) {
         guard let read = reads[id] else { return }
         if now >= read.deadline {
@@ -45,6 +55,7 @@ extension ReplicaCore {
     }
 
     /// Serves the reads whose point the machine has applied.
+    @inlinable
     mutating func serveReadyReads(_ actions: inout Actions) {
         guard !readyReads.isEmpty else { return }
         let applied = state.appliedIndex
@@ -62,6 +73,7 @@ extension ReplicaCore {
 
     /// Routes again the writes due for a retry, asks again for refused read points, and
     /// fails whatever passed its deadline.
+    @inlinable
     mutating func sweep(_ actions: inout Actions) {
         let due = writes.compactMap { $0.value.retryAt <= now ? $0.key : nil }
         for sequence in due.sorted() { route(sequence, &actions) }

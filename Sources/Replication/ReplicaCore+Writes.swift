@@ -5,29 +5,46 @@ import SynodCore
 /// to the leader. A write whose entry is lost to a leader change is routed again under
 /// the same number, and the forward sessions apply it once.
 extension ReplicaCore {
+    @usableFromInline
     struct PendingWrite: Sendable {
-        var item: BatchItem
-        var token: UInt64
-        var deadline: Instant
+        @usableFromInline var item: BatchItem
+        @usableFromInline var token: UInt64
+        @usableFromInline var deadline: Instant
         /// When it is routed again unless answered: the deadline while it waits in this
         /// leader's log, a forward timeout while a peer has it.
-        var retryAt = Instant.distantFuture
-        var routings = 0
+        @usableFromInline var retryAt = Instant.distantFuture
+        @usableFromInline var routings = 0
+
+        @usableFromInline
+        init(item: BatchItem, token: UInt64, deadline: Instant) {
+            self.item = item
+            self.token = token
+            self.deadline = deadline
+        }
     }
 
     /// Who waits for a command of a batch: a write taken here, or a peer that forwarded it.
+    @usableFromInline
     enum Answer: Sendable {
         case local(sequence: UInt64)
         case peer(NodeID, session: UInt64, id: UInt64)
     }
 
+    @usableFromInline
     struct Proposal: Sendable {
-        var term: Term
-        var answers: [Answer]
+        @usableFromInline var term: Term
+        @usableFromInline var answers: [Answer]
+
+        @usableFromInline
+        init(term: Term, answers: [Answer]) {
+            self.term = term
+            self.answers = answers
+        }
     }
 
     /// A client's write (an encoded `Machine.Command`): answered in `replies` under
     /// `token` once applied, or failed at the request timeout.
+    @inlinable
     public mutating func write(_ command: [UInt8], token: UInt64, at now: Instant, into actions: inout Actions) {
         guard begin(now) else { return }
         defer { settle(&actions) }
@@ -44,6 +61,7 @@ extension ReplicaCore {
     }
 
     /// A peer forwarded a write, or answered one of ours.
+    @inlinable
     public mutating func receive(_ envelope: Envelope<ForwardMessage>, at now: Instant, into actions: inout Actions) {
         guard begin(now) else { return }
         defer { settle(&actions) }
@@ -64,6 +82,7 @@ extension ReplicaCore {
     }
 
     /// Proposes the writes waiting in the Request Batch, asked for by `flushBatch`.
+    @inlinable
     public mutating func proposeBatch(at now: Instant, into actions: inout Actions) {
         guard begin(now) else { return }
         batchFlushQueued = false
@@ -72,6 +91,7 @@ extension ReplicaCore {
     }
 
     /// Every write numbered below this one has been answered.
+    @inlinable
     mutating func lowestUnanswered() -> UInt64 {
         var lowest = firstUnanswered
         while lowest < nextSequence, writes[lowest] == nil { lowest += 1 }
@@ -81,6 +101,7 @@ extension ReplicaCore {
 
     /// Sends a pending write where it can be applied: into this leader's next batch, or
     /// to the leader; retried until it is answered or its deadline passes.
+    @inlinable
     mutating func route(_ sequence: UInt64, _ actions: inout Actions) {
         guard var write = writes[sequence] else { return }
         guard now < write.deadline else {
@@ -106,17 +127,20 @@ extension ReplicaCore {
         nextSweep = min(nextSweep, write.retryAt)
     }
 
+    @inlinable
     mutating func retry(_ sequence: UInt64, at instant: Instant) {
         writes[sequence]?.retryAt = instant
         nextSweep = min(nextSweep, instant)
     }
 
+    @inlinable
     mutating func complete(_ sequence: UInt64, _ outcome: WriteOutcome, _ actions: inout Actions) {
         guard let write = writes.removeValue(forKey: sequence) else { return }
         actions.replies.append((write.token, outcome))
     }
 
     /// Delivers the outcome of one command of a batch to whoever waits for it.
+    @inlinable
     mutating func answer(_ answer: Answer, _ outcome: WriteOutcome, _ actions: inout Actions) {
         switch answer {
         case .local(let sequence):
@@ -129,6 +153,7 @@ extension ReplicaCore {
 
     /// A command whose entry will not commit where it was proposed: route it again
     /// (a peer's forward is answered `failed`, and the peer routes it again).
+    @inlinable
     mutating func lost(_ answer: Answer, _ actions: inout Actions) {
         switch answer {
         case .local(let sequence):
@@ -142,6 +167,7 @@ extension ReplicaCore {
 
     /// Adds a command to the next entry, or refuses it with BUSY when too much of the log
     /// is uncommitted.
+    @inlinable
     mutating func enqueue(_ item: BatchItem, answer: Answer, _ actions: inout Actions) {
         if let storageFailure { return self.answer(answer, .failed("storage failed: \(storageFailure)"), &actions) }
         let last = consensus.lastIndex.rawValue
@@ -163,12 +189,14 @@ extension ReplicaCore {
 
     /// Proposes the waiting commands unless the leader's own sync is in flight: then the
     /// writes that arrive meanwhile join them, and the sync's completion proposes them all.
+    @inlinable
     mutating func proposeBatchIfReady(_ actions: inout Actions) {
         guard !batch.isEmpty else { return }
         if consensus.isLeader, consensus.ownWriteInFlight, storageFailure == nil { return }
         proposeBatchNow(&actions)
     }
 
+    @inlinable
     mutating func proposeBatchNow(_ actions: inout Actions) {
         let items = batch
         let answers = batchAnswers
@@ -201,6 +229,7 @@ extension ReplicaCore {
 
     /// The `batch-reply-before-commit` bug: answers an entry's commands from a copy of
     /// the state it would give, before the entry is known to commit.
+    @inlinable
     mutating func answerBeforeCommit(_ entry: LogEntry, _ actions: inout Actions) {
         guard let proposal = proposed[entry.index] else { return }
         var speculative = state

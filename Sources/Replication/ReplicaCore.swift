@@ -22,60 +22,82 @@ import SynodCore
 public struct ReplicaCore<Consensus: ConsensusCore, Machine: StateMachine>: Sendable {
     public typealias Actions = ReplicaActions<Consensus.Output>
 
-    public private(set) var consensus: Consensus
-    public private(set) var state: ReplicatedState<Machine>
+    @inlinable public var consensus: Consensus { _read { yield _consensus } }
+    @usableFromInline var _consensus: Consensus
+    @inlinable public var state: ReplicatedState<Machine> { _read { yield _state } }
+    @usableFromInline var _state: ReplicatedState<Machine>
     public let options: ReplicaOptions
     /// This server's forward session, drawn at start: every write it takes is numbered in
     /// it, so a write retried on another leader applies once (see `ForwardSessions`).
     public let session: UInt64
     /// Added to the instant to stamp a batch with the leader's time, which forward
     /// sessions expire by (the server passes its wall clock's offset; the simulator 0).
+    @usableFromInline
     let stampOffset: Int64
 
+    @usableFromInline
     var now: Instant
     /// When the consensus core last asked to be woken.
+    @usableFromInline
     var consensusWakeAt: Instant
+    @usableFromInline
     var nextSequence: UInt64 = 1
+    @usableFromInline
     var firstUnanswered: UInt64 = 1
     /// Writes taken here and not yet answered, by sequence number.
+    @usableFromInline
     var writes: [UInt64: PendingWrite] = [:]
     /// Request Batch: commands waiting to be proposed as one entry, and whom to answer.
+    @usableFromInline
     var batch: [BatchItem] = []
+    @usableFromInline
     var batchAnswers: [Answer] = []
+    @usableFromInline
     var batchFlushQueued = false
     /// Entries this server proposed, by log index: whom to answer for each command.
+    @usableFromInline
     var proposed: [LogIndex: Proposal] = [:]
     /// Reads waiting for a read point or for the machine, by read id.
+    @usableFromInline
     var reads: [UInt64: PendingRead] = [:]
+    @usableFromInline
     var readyReads: [ReadState] = []
     /// Read ids start at a drawn base, so an answer from before a restart is not taken
     /// for a new read's.
+    @usableFromInline
     var nextReadID: UInt64
     /// The index of the newest snapshot of the machine (taken here or installed).
-    public private(set) var compactedThrough: LogIndex
+    @inlinable public var compactedThrough: LogIndex { _compactedThrough }
+    @usableFromInline var _compactedThrough: LogIndex
+    @usableFromInline
     var compactionQueued = false
     /// Set when the disk failed: writes are refused from then on.
-    public private(set) var storageFailure: String?
+    @inlinable public var storageFailure: String? { _storageFailure }
+    @usableFromInline var _storageFailure: String?
     /// Set when the replica cannot go on; every later input is ignored.
-    public private(set) var stopped: String?
+    @inlinable public var stopped: String? { _stopped }
+    @usableFromInline var _stopped: String?
+    @usableFromInline
     var catchingUp: Bool
     /// The earliest instant a waiting write or read may need a retry or a deadline.
+    @usableFromInline
     var nextSweep: Instant = .distantFuture
 
     /// A replica around `consensus`, whose machine starts from `snapshot` (the one the
     /// consensus core was restored with) or empty. Throws when the snapshot does not
     /// decode: a replica must not serve a state it cannot trust.
+    @inlinable
     public init(
         consensus: Consensus, snapshot: Snapshot?, options: ReplicaOptions, now: Instant,
         random: SeededGenerator, stampOffset: Int64 = 0
     ) throws {
-        self.consensus = consensus
+        _consensus = consensus
         if let snapshot {
-            state = try ReplicatedState(snapshot: snapshot.data)
+            _state = try ReplicatedState(snapshot: snapshot.data)
         } else {
-            state = ReplicatedState()
+            _state = ReplicatedState()
         }
-        compactedThrough = snapshot?.lastIndex ?? .zero
+        _compactedThrough = snapshot?.lastIndex ?? .zero
         self.options = options
         var random = random
         session = random.next() | 1
@@ -89,6 +111,7 @@ public struct ReplicaCore<Consensus: ConsensusCore, Machine: StateMachine>: Send
     // MARK: Inputs
 
     /// Time has passed: the consensus core's timers, then retries and deadlines.
+    @inlinable
     public mutating func tick(at now: Instant, into actions: inout Actions) {
         guard begin(now) else { return }
         drive(&actions) { core, now, out in core.tick(at: now, into: &out) }
@@ -97,6 +120,7 @@ public struct ReplicaCore<Consensus: ConsensusCore, Machine: StateMachine>: Send
     }
 
     /// A consensus message from a peer.
+    @inlinable
     public mutating func receive(_ envelope: Envelope<Consensus.Message>, at now: Instant, into actions: inout Actions)
     {
         guard begin(now) else { return }
@@ -105,6 +129,7 @@ public struct ReplicaCore<Consensus: ConsensusCore, Machine: StateMachine>: Send
     }
 
     /// The driver made every write up to `id` durable; a batch waiting for it goes now.
+    @inlinable
     public mutating func synced(through id: PersistID, at now: Instant, into actions: inout Actions) {
         guard begin(now) else { return }
         drive(&actions) { core, now, out in core.synced(through: id, at: now, into: &out) }
@@ -114,13 +139,14 @@ public struct ReplicaCore<Consensus: ConsensusCore, Machine: StateMachine>: Send
 
     /// Log compaction, asked for by `compactionDue`: the machine's image at its applied
     /// index replaces the log up to it.
+    @inlinable
     public mutating func compact(at now: Instant, into actions: inout Actions) {
         guard begin(now) else { return }
         compactionQueued = false
         let index = state.appliedIndex
         if index > compactedThrough {
             let data = state.snapshot()
-            compactedThrough = index
+            _compactedThrough = index
             drive(&actions) { core, now, out in core.compact(through: index, data: data, at: now, into: &out) }
         }
         settle(&actions)
@@ -129,9 +155,10 @@ public struct ReplicaCore<Consensus: ConsensusCore, Machine: StateMachine>: Send
     /// The disk failed. A full disk refuses writes while the replica keeps serving
     /// reads; any other failure (a failed fsync above all: the kernel may have dropped
     /// the data) stops it, since nothing it acknowledged afterwards could be trusted.
+    @inlinable
     public mutating func diskFailed(_ reason: String, diskFull: Bool, at now: Instant, into actions: inout Actions) {
         guard begin(now) else { return }
-        storageFailure = reason
+        _storageFailure = reason
         let outcome = WriteOutcome.failed("storage failed: \(reason)")
         for index in proposed.keys.sorted() {
             for answer in proposed[index]!.answers { self.answer(answer, outcome, &actions) }
@@ -147,6 +174,7 @@ public struct ReplicaCore<Consensus: ConsensusCore, Machine: StateMachine>: Send
 
     /// Feeds the consensus core an input the replica does not name (a raw proposal of
     /// opaque data, Raft's leadership transfer), acting on its output like any other.
+    @inlinable
     public mutating func drive<Result>(
         at now: Instant, into actions: inout Actions,
         _ input: (inout Consensus, Instant, inout Consensus.Output) -> Result
@@ -160,6 +188,7 @@ public struct ReplicaCore<Consensus: ConsensusCore, Machine: StateMachine>: Send
     // MARK: Driving the consensus core
 
     /// Starts an input; false once the replica has stopped.
+    @inlinable
     mutating func begin(_ now: Instant) -> Bool {
         if now > self.now { self.now = now }
         return stopped == nil
@@ -167,6 +196,7 @@ public struct ReplicaCore<Consensus: ConsensusCore, Machine: StateMachine>: Send
 
     /// Feeds one input to the consensus core, then acts on what it handed back for the
     /// replica: a snapshot to restore, committed entries to apply, read points.
+    @inlinable
     @discardableResult
     mutating func drive<Result>(
         _ actions: inout Actions, _ input: (inout Consensus, Instant, inout Consensus.Output) -> Result
@@ -175,7 +205,7 @@ public struct ReplicaCore<Consensus: ConsensusCore, Machine: StateMachine>: Send
         let readsBefore = actions.consensus.reads.count
         let failedBefore = actions.consensus.failedReads.count
         let restoredBefore = actions.consensus.restored?.lastIndex
-        let result = input(&consensus, now, &actions.consensus)
+        let result = input(&_consensus, now, &actions.consensus)
         consensusWakeAt = actions.consensus.wakeAt
         if let snapshot = actions.consensus.restored, snapshot.lastIndex != restoredBefore {
             restore(snapshot, &actions)
@@ -203,22 +233,25 @@ public struct ReplicaCore<Consensus: ConsensusCore, Machine: StateMachine>: Send
 
     /// Ends an input: the replica wants to be woken for the consensus core's timers and
     /// for the first retry or deadline of a waiting request.
+    @inlinable
     mutating func settle(_ actions: inout Actions) {
         let sweep = writes.isEmpty && reads.isEmpty ? Instant.distantFuture : nextSweep
         actions.wakeAt = min(consensusWakeAt, sweep)
     }
 
+    @inlinable
     mutating func stop(_ reason: String, _ actions: inout Actions) {
         guard stopped == nil else { return }
-        stopped = reason
+        _stopped = reason
         actions.fatal = reason
     }
 
     // MARK: The state machine
 
     /// Applies one committed entry and answers whoever waits for its commands here.
+    @inlinable
     mutating func apply(_ entry: LogEntry, _ actions: inout Actions) {
-        let results = state.apply(entry)
+        let results = _state.apply(entry)
         guard let proposal = proposed.removeValue(forKey: entry.index) else { return }
         guard proposal.term == entry.term, results.count == proposal.answers.count else {
             // Another leader's entry took this index: ours never committed here.
@@ -234,6 +267,7 @@ public struct ReplicaCore<Consensus: ConsensusCore, Machine: StateMachine>: Send
         }
     }
 
+    @inlinable
     mutating func afterApplying(_ actions: inout Actions) {
         serveReadyReads(&actions)
         let every = UInt64(max(0, options.snapshotEvery))
@@ -246,13 +280,14 @@ public struct ReplicaCore<Consensus: ConsensusCore, Machine: StateMachine>: Send
     /// The consensus core installed a snapshot from the leader: the machine becomes its
     /// image. One that does not decode stops the replica rather than apply later entries
     /// on top of the old state.
+    @inlinable
     mutating func restore(_ snapshot: Snapshot, _ actions: inout Actions) {
         do {
-            state = try ReplicatedState(snapshot: snapshot.data)
+            _state = try ReplicatedState(snapshot: snapshot.data)
         } catch {
             return stop("the leader's snapshot through \(snapshot.lastIndex) does not decode: \(error)", &actions)
         }
-        compactedThrough = snapshot.lastIndex
+        _compactedThrough = snapshot.lastIndex
         for index in proposed.keys.sorted() where index <= snapshot.lastIndex {
             // The snapshot may or may not hold these; the forward sessions tell on retry.
             for answer in proposed.removeValue(forKey: index)!.answers { lost(answer, &actions) }
