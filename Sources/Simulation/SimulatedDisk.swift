@@ -46,6 +46,8 @@ struct SimulatedDisk: LogStorage, Sendable {
     var busyUntil: Instant = .zero
     /// A slow disk takes milliseconds per sync instead of microseconds.
     var isSlow = false
+    /// The next sync takes milliseconds however fast the disk is (a targeted fault).
+    var slowNextSync = false
     /// A disk whose flushes lie: a crash also loses recently synced records.
     var lies = false
 

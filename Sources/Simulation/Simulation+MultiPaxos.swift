@@ -65,6 +65,9 @@ extension Simulation {
     mutating func carryOutMultiPaxos(slot: Int, before: ObservedPaxos, after: ObservedPaxos) {
         let id = members[slot]
         let paxosOutput = paxosActions.consensus
+        if after.role == .candidate, before.role != .candidate || after.ballot != before.ballot {
+            delayPromiseSync(slot: slot)
+        }
         if let reason = paxosActions.fatal { return fail(.safety, "state-machine-safety", "\(id) stopped: \(reason)") }
         for write in paxosOutput.writes { persist(write, on: slot) }
         if after.role != before.role || after.ballot != before.ballot {

@@ -444,15 +444,23 @@ public struct Simulation {
         return nil
     }
 
+    /// The targeted slow sync: a candidate's own promise (or vote) takes milliseconds to
+    /// reach its disk, so that it may win and act on its peers' answers first.
+    mutating func delayPromiseSync(slot: Int) {
+        guard plan.leaderCrashRate > 0, faultWindowOpen, buggify.chance(plan.leaderCrashRate) else { return }
+        disks[slot].slowNextSync = true
+    }
+
     // MARK: Disk
 
     /// Starts one sync covering every write issued so far (group commit).
     mutating func startSync(slot: Int) {
         guard let last = disks[slot].lastUnsynced else { return }
         let latency =
-            disks[slot].isSlow
+            disks[slot].isSlow || disks[slot].slowNextSync
             ? diskRandom.span(.milliseconds(2), .milliseconds(30))
             : diskRandom.span(.microseconds(50), .microseconds(400))
+        disks[slot].slowNextSync = false
         disks[slot].busyUntil = now + latency
         schedule(at: now + latency, .syncDone(slot: slot, incarnation: incarnations[slot], through: last))
     }
