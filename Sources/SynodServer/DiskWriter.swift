@@ -8,6 +8,9 @@ import SynodCore
 /// write waiting when the thread comes round shares one sync (group commit), and only
 /// then is the core told `synced(through:)`. A storage error stops the writer for good:
 /// a failed fsync may have dropped data, so nothing issued later may be acknowledged.
+///
+/// The unchecked `Sendable` is sound: the queue and flags are touched only under `lock`,
+/// and `storage` only by the disk thread.
 final class DiskWriter: @unchecked Sendable {
     private var storage: FileStorage
     private let lock = ConditionLock(value: 0)

@@ -10,7 +10,8 @@ import SynodCore
 /// connection starts with a hello that names the cluster and both ends; a peer of
 /// another cluster, or one that expects another server here, is refused and logged.
 ///
-/// Everything runs on the node's event loop. Messages to a peer without a live
+/// Everything runs on the node's event loop (which is why the unchecked `Sendable` is
+/// sound: `start` and `stop` hop onto it). Messages to a peer without a live
 /// connection are dropped: Raft retries what matters.
 final class PeerNetwork: PeerTransport, @unchecked Sendable {
     let node: any PeerInbox

@@ -1,4 +1,5 @@
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import Raft
@@ -18,15 +19,18 @@ import SynodCore
 /// ```
 ///
 /// See docs/embedding.md for a complete program.
-public final class Replica<Machine: StateMachine>: @unchecked Sendable {
+public final class Replica<Machine: StateMachine>: Sendable {
     let group: MultiThreadedEventLoopGroup
     let node: ReplicaNode<Machine>
     let network: PeerNetwork
-    var metrics: (any Channel)?
-    /// Called on the event loop when the replica stops on its own.
-    var onStop: [() -> Void] = []
-    /// Why the replica stopped on its own (a fatal storage error), if it did.
-    public private(set) var stopReason: String?
+    /// The metrics endpoint, once bound. Set by `start`, read from any task: locked.
+    let metrics = NIOLockedValueBox<(any Channel)?>(nil)
+    /// Set on the event loop when the replica stops on its own, read from any task.
+    private let stoppedBecause = NIOLockedValueBox<String?>(nil)
+
+    /// Why the replica stopped on its own (a fatal storage error, a snapshot that does
+    /// not decode), if it did.
+    public var stopReason: String? { stoppedBecause.withLockedValue { $0 } }
 
     private init(group: MultiThreadedEventLoopGroup, node: ReplicaNode<Machine>, network: PeerNetwork) {
         self.group = group
@@ -55,11 +59,12 @@ public final class Replica<Machine: StateMachine>: @unchecked Sendable {
         do {
             try await network.start()
             if let port = configuration.metricsPort {
-                replica.metrics = try await MetricsEndpoint.start(
+                let endpoint = try await MetricsEndpoint.start(
                     host: configuration.metricsHost, port: port, loop: node.loop,
                     registry: configuration.metricsRegistry,
                     refresh: { [node, network] in node.metrics.peers.record(network.channels.count) },
                     logger: logger)
+                replica.metrics.withLockedValue { $0 = endpoint }
             }
         } catch {
             replica.stopNow()
@@ -67,7 +72,7 @@ public final class Replica<Machine: StateMachine>: @unchecked Sendable {
             throw error
         }
         node.onFatal = { [replica] reason in
-            replica.stopReason = reason
+            replica.stoppedBecause.withLockedValue { $0 = reason }
             replica.stopNow()
         }
         node.start()
@@ -75,7 +80,7 @@ public final class Replica<Machine: StateMachine>: @unchecked Sendable {
     }
 
     /// The metrics port actually bound, if there is one.
-    public var metricsPort: Int? { metrics?.localAddress?.port }
+    public var metricsPort: Int? { metrics.withLockedValue { $0 }?.localAddress?.port }
 
     /// Replicates `command` and returns the machine's reply once a majority has it on
     /// disk and it is applied. Retried across leader changes under this replica's
@@ -130,11 +135,11 @@ public final class Replica<Machine: StateMachine>: @unchecked Sendable {
 
     func stopNow() {
         network.stop()
-        metrics?.close(promise: nil)
-        node.loop.execute { [self] in
+        metrics.withLockedValue { $0 }?.close(promise: nil)
+        node.loop.execute { [node] in
             node.stop()
-            let handlers = onStop
-            onStop = []
+            let handlers = node.onStop
+            node.onStop = []
             for handler in handlers { handler() }
         }
     }

@@ -6,29 +6,14 @@ import Replication
 import Storage
 import SynodCore
 
-/// What the peer network delivers to a node. The network knows nothing of the state
-/// machine, so it holds its node through this.
-protocol PeerInbox: AnyObject {
-    var configuration: ServerConfiguration { get }
-    var loop: any EventLoop { get }
-    func receive(_ envelope: Envelope<RaftMessage>)
-    func receive(_ envelope: Envelope<ForwardMessage>)
-}
-
-/// What the node needs from its peer network: send Raft messages and forwarded client
-/// requests, batched until `flush`. Messages may be lost; Raft tolerates that.
-protocol PeerTransport: AnyObject {
-    func send(_ envelope: Envelope<RaftMessage>)
-    func send(_ envelope: Envelope<ForwardMessage>)
-    func flush()
-}
-
 /// The NIO shell around one `ReplicaCore`: it feeds the core its inputs (ticks from a
 /// timer at `wakeAt`, messages from peer connections, requests from clients, finished
 /// syncs from the disk thread), each with the monotonic clock's instant, and carries out
 /// the actions in order. Every decision is the core's, which the simulator runs too.
 ///
-/// Not thread-safe by itself: everything but `init` must run on `loop`.
+/// Confined to `loop`: everything but `init` runs there (`step` checks), which is why
+/// the unchecked `Sendable` is sound; the disk thread and the API reach it only through
+/// `loop.execute`.
 final class ReplicaNode<Machine: StateMachine>: PeerInbox, @unchecked Sendable {
     typealias Core = ReplicaCore<RaftNode, Machine>
 
@@ -49,6 +34,8 @@ final class ReplicaNode<Machine: StateMachine>: PeerInbox, @unchecked Sendable {
     var readWaiters: [UInt64: (Machine?) -> Void] = [:]
     /// Called once when the server must stop (a fatal storage error, a bad snapshot).
     var onFatal: ((String) -> Void)?
+    /// Called once the node has stopped (closing the client port, for one).
+    var onStop: [() -> Void] = []
     let metrics: ServerMetrics
     /// Publishes the core's state to the gauges after each step (see `Metrics.swift`).
     var observer: CoreMetricsObserver
@@ -142,8 +129,7 @@ final class ReplicaNode<Machine: StateMachine>: PeerInbox, @unchecked Sendable {
     }
 
     private func diskFailed(_ error: StorageError) {
-        var full = false
-        if case .diskFull = error { full = true }
+        let full = if case .diskFull = error { true } else { false }
         if full { logger.error("\(error); writes are refused until the server is restarted with free space") }
         step { core, now, out in core.diskFailed("\(error)", diskFull: full, at: now, into: &out) }
     }

@@ -10,7 +10,7 @@ import SynodCore
 /// let server = try await Server.start(configuration, bootstrap: true, logger: Logger(label: "synod"))
 /// try await server.waitUntilClosed()
 /// ```
-public final class Server: @unchecked Sendable {
+public final class Server: Sendable {
     let replica: Replica<KVStore>
     let clients: any Channel
 
@@ -34,7 +34,7 @@ public final class Server: @unchecked Sendable {
             await replica.shutdown()
             throw error
         }
-        replica.node.loop.execute { replica.onStop.append { clients.close(promise: nil) } }
+        replica.node.loop.execute { replica.node.onStop.append { clients.close(promise: nil) } }
         return Server(replica: replica, clients: clients)
     }
 
