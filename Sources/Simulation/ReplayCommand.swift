@@ -16,6 +16,7 @@ extension SimulationOptions {
         expressible.raft.elections = raft.elections
         expressible.raft.bugs = raft.bugs
         expressible.replicaBugs = replicaBugs
+        expressible.multiPaxos.bugs = multiPaxos.bugs
         expressible.consensus = consensus
         if let workload { expressible.workload = KVWorkload(readMode: workload.readMode) }
         guard workload.map({ expressible.workload! == $0 }) ?? true else { return nil }
@@ -40,7 +41,8 @@ extension SimulationOptions {
             words.append("--workload kv")
             if workload.readMode != KVWorkload().readMode { words.append("--read-mode \(workload.readMode.rawValue)") }
         }
-        words += (raft.bugs.map(\.rawValue) + replicaBugs.map(\.rawValue)).sorted().map { "--bug \($0)" }
+        let bugs = raft.bugs.map(\.rawValue) + replicaBugs.map(\.rawValue) + multiPaxos.bugs.map(\.rawValue)
+        words += bugs.sorted().map { "--bug \($0)" }
         return words.joined(separator: " ")
     }
 }

@@ -78,6 +78,7 @@ struct PlantedBug: Sendable {
             raft(.voteAfterDataLoss, faults: .disk, nodes: 3),
             singleDecree(.replyBeforePersist),
             singleDecree(.ignoreAccepted),
+            multiPaxos(.prepareBeforePromiseSynced),
             replica(.batchReplyBeforeCommit),
             replica(.forwardRetryWithoutSession),
             replica(.readBeforeApply),
@@ -100,6 +101,16 @@ struct PlantedBug: Sendable {
             var options = SingleDecreeOptions(faults: .swarm)
             if withBug { options.bugs = [bug] }
             var simulation = SingleDecreeSimulation(options: options, seed: seed)
+            return simulation.run().violation != nil
+        }
+    }
+
+    static func multiPaxos(_ bug: MultiPaxosBug) -> PlantedBug {
+        PlantedBug(name: bug.rawValue, profile: "--protocol multipaxos --faults swarm") { seed, withBug in
+            var options = SimulationOptions(faults: .swarm)
+            options.consensus = .multiPaxos(PaxosQuorums(nodes: options.nodes))
+            if withBug { options.multiPaxos.bugs = [bug] }
+            var simulation = Simulation(options: options, seed: seed)
             return simulation.run().violation != nil
         }
     }

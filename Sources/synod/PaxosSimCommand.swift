@@ -16,7 +16,7 @@ extension SimCommand {
         switch `protocol` {
         case .raft: known = RaftBug.allCases.map(\.rawValue) + ReplicaBug.allCases.map(\.rawValue)
         case .paxos: known = SingleDecree.Bug.allCases.map(\.rawValue)
-        case .multipaxos: known = ReplicaBug.allCases.map(\.rawValue)
+        case .multipaxos: known = MultiPaxosBug.allCases.map(\.rawValue) + ReplicaBug.allCases.map(\.rawValue)
         }
         for bug in bugs where !known.contains(bug) {
             throw ValidationError(

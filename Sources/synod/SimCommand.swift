@@ -74,7 +74,7 @@ struct SimCommand: ParsableCommand {
     @Option(
         name: .customLong("bug"),
         help: ArgumentHelp(
-            "Run a deliberately broken variant, to see the checker catch it (repeatable). Raft: commit-previous-term, no-sync-before-vote, vote-after-data-loss; paxos: reply-before-persist, ignore-accepted; the replica layer (raft or multipaxos, with --workload kv): batch-reply-before-commit, forward-retry-without-session, read-before-apply.",
+            "Run a deliberately broken variant, to see the checker catch it (repeatable). Raft: commit-previous-term, no-sync-before-vote, vote-after-data-loss; paxos: reply-before-persist, ignore-accepted; multipaxos: prepare-before-promise-synced; the replica layer (raft or multipaxos, with --workload kv): batch-reply-before-commit, forward-retry-without-session, read-before-apply.",
             valueName: "bug"
         )
     )
@@ -114,6 +114,7 @@ struct SimCommand: ParsableCommand {
         var options = SimulationOptions(nodes: nodes, duration: duration, faults: faults, proposalsPerSecond: rate)
         options.raft.bugs = Set(raftBugs)
         options.replicaBugs = Set(bugs.compactMap(ReplicaBug.init(rawValue:)))
+        options.multiPaxos.bugs = Set(bugs.compactMap(MultiPaxosBug.init(rawValue:)))
         options.raft.elections = config
         if workload == .kv { options.workload = KVWorkload(readMode: readMode) }
         if `protocol` == .multipaxos {
@@ -208,7 +209,9 @@ struct ReplayCommand: Sendable {
         } else if options.proposalsPerSecond != SimulationOptions().proposalsPerSecond {
             line += ", \(options.proposalsPerSecond) proposals/s"
         }
-        let bugs = options.raft.bugs.map(\.rawValue) + options.replicaBugs.map(\.rawValue)
+        let bugs =
+            options.raft.bugs.map(\.rawValue) + options.replicaBugs.map(\.rawValue)
+            + options.multiPaxos.bugs.map(\.rawValue)
         if !bugs.isEmpty { line += ", bugs: " + bugs.sorted().joined(separator: ", ") }
         return line
     }

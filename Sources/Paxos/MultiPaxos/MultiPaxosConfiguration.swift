@@ -17,6 +17,9 @@ public struct MultiPaxosConfiguration: Sendable, Equatable {
     /// another proposer's Prepare, and a leader that has not heard from a phase-2 quorum
     /// within it steps down. Off, any proposer whose timer fires deposes the leader.
     public var stickyLeader: Bool
+    /// Deliberate protocol bugs, for proving that the checkers catch them. Empty in
+    /// every real configuration.
+    public var bugs: Set<MultiPaxosBug> = []
 
     public init(
         heartbeatInterval: TimeSpan = .milliseconds(10),
@@ -34,4 +37,12 @@ public struct MultiPaxosConfiguration: Sendable, Equatable {
         self.maxEntriesPerMessage = maxEntriesPerMessage
         self.stickyLeader = stickyLeader
     }
+}
+
+/// Known-wrong variants of Multi-Paxos, selected with `synod sim --bug NAME`.
+public enum MultiPaxosBug: String, Sendable, CaseIterable, Hashable {
+    /// Send Prepares before this server's own promise of the ballot is on disk: a crash
+    /// forgets the ballot, the restarted server derives the same one from its disk and
+    /// proposes again in it, and two values can be accepted for one slot in one ballot.
+    case prepareBeforePromiseSynced = "prepare-before-promise-synced"
 }

@@ -17,7 +17,10 @@ extension MultiPaxosNode {
     var promiseCount: Int { (candidate?.promises ?? 0).nonzeroBitCount }
 
     /// Starts phase 1 with a ballot above every ballot seen; a candidate whose round did
-    /// not finish in time retries with a higher one after a fresh random timeout.
+    /// not finish in time retries with a higher one after a fresh random timeout. The
+    /// Prepares leave only once this server's own promise of the ballot is on disk: a
+    /// server that crashed before that would derive the same ballot from its disk at
+    /// restart and propose again in it, so no peer may have seen it yet.
     mutating func campaign() {
         failLeaderReads()
         role = .candidate
@@ -30,7 +33,14 @@ extension MultiPaxosNode {
         collect(log.accepted(from: state.fromSlot), log.chosen(from: state.fromSlot), into: &state)
         candidate = state
         resetElectionDeadline()
-        for peer in peers { send(.prepare(Prepare(ballot: ballot, fromSlot: state.fromSlot)), to: peer) }
+        let prepare = MultiPaxosMessage.prepare(Prepare(ballot: ballot, fromSlot: state.fromSlot))
+        for peer in peers {
+            if configuration.bugs.contains(.prepareBeforePromiseSynced) {
+                send(prepare, to: peer)
+            } else {
+                reply(prepare, to: peer)
+            }
+        }
     }
 
     mutating func failLeaderReads() {
