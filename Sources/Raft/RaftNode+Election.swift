@@ -47,12 +47,11 @@ extension RaftNode {
 
     /// PreVote (§9.6): ask for votes in the next term without raising our own.
     mutating func startPreVote() {
-        role = .preCandidate
+        let state = CandidateState(votes: [id], selfVoteWrite: nil)
+        roleState = .preCandidate(state)
         leaderID = nil
-        leaderState = nil
-        candidateState = CandidateState(votes: [id], selfVoteWrite: nil)
         resetElectionDeadline()
-        if quorum.isReached(byVotersIn: candidateState!.votes) { return campaign(transfer: false) }
+        if quorum.isReached(byVotersIn: state.votes) { return campaign(transfer: false) }
         let request = RequestVote(
             term: term.next, lastLogIndex: log.lastIndex, lastLogTerm: log.lastTerm, isPreVote: true)
         for peer in peers { send(.requestVote(request), to: peer) }
@@ -68,9 +67,8 @@ extension RaftNode {
     }
 
     mutating func handlePreVoteResponse(_ response: RequestVoteResponse, from voter: NodeID) {
-        guard role == .preCandidate, response.granted, response.term == term.next else { return }
-        candidateState!.votes.insert(voter)
-        if quorum.isReached(byVotersIn: candidateState!.votes) { campaign(transfer: false) }
+        guard response.granted, response.term == term.next else { return }
+        if countVote(from: voter, preVote: true) { campaign(transfer: false) }
     }
 
     /// The leader hands over: campaign at once, skipping the pre-vote.
@@ -84,10 +82,8 @@ extension RaftNode {
         term = term.next
         votedFor = id
         persistence.hardStateChanged = true
-        role = .candidate
+        roleState = .candidate(CandidateState(votes: [], selfVoteWrite: persistence.lastIssued.next))
         leaderID = nil
-        leaderState = nil
-        candidateState = CandidateState(votes: [], selfVoteWrite: persistence.lastIssued.next)
         resetElectionDeadline()
         let request = RequestVote(
             term: term, lastLogIndex: log.lastIndex, lastLogTerm: log.lastTerm, isTransfer: transfer)
@@ -116,20 +112,18 @@ extension RaftNode {
     }
 
     mutating func handleVoteResponse(_ response: RequestVoteResponse, from voter: NodeID) {
-        guard role == .candidate, response.granted else { return }
-        candidateState!.votes.insert(voter)
-        if quorum.isReached(byVotersIn: candidateState!.votes) { becomeLeader() }
+        guard response.granted else { return }
+        if countVote(from: voter, preVote: false) { becomeLeader() }
     }
 
     /// A new leader appends a no-op of its own term: entries of earlier terms commit
     /// only underneath an entry of the current term (§5.4.2).
     mutating func becomeLeader() {
-        role = .leader
+        var state = LeaderState(peers: peers, nextIndex: log.lastIndex.advanced(by: 1), now: now)
+        state.heartbeatDue = now + configuration.heartbeatInterval
+        state.quorumCheckDue = now + configuration.electionTimeoutMin
+        roleState = .leader(state)
         leaderID = id
-        candidateState = nil
-        leaderState = LeaderState(peers: peers, nextIndex: log.lastIndex.advanced(by: 1), now: now)
-        leaderState!.heartbeatDue = now + configuration.heartbeatInterval
-        leaderState!.quorumCheckDue = now + configuration.electionTimeoutMin
         // The Figure 8 bug is only visible without the no-op, which is what makes waiting
         // for an entry of the current term cheap; the broken variant leaves both out.
         if !configuration.bugs.contains(.commitPreviousTerm) {
@@ -138,6 +132,6 @@ extension RaftNode {
         // Announce the new term at once rather than at the first heartbeat, as round 1:
         // its answers start the leader's lease.
         beginRound()
-        for slot in leaderState!.peers.indices { sendAppend(slot: slot) }
+        for slot in state.peers.indices { sendAppend(slot: slot) }
     }
 }

@@ -56,12 +56,11 @@ extension RaftNode {
     /// hearing a leader). Needs CheckQuorum; never during a leadership transfer, whose
     /// target campaigns at once.
     var leaseHolds: Bool {
-        guard role == .leader, configuration.checkQuorum, leaderState!.transfer == nil,
-            !leaderState!.leaseForfeited, hasCommittedInTerm
+        guard case .leader(let state) = roleState, configuration.checkQuorum, state.transfer == nil,
+            !state.leaseForfeited, hasCommittedInTerm
         else {
             return false
         }
-        let state = leaderState!
         let never = Instant(nanoseconds: .min / 4)
         let heard = quorum.committed { member -> Instant in
             if member == id { return now }
@@ -73,21 +72,26 @@ extension RaftNode {
 
     mutating func startReadRound(id: UInt64, requester: NodeID?) {
         beginRound()
-        leaderState!.pendingReads.append(PendingRead(id: id, round: leaderState!.round, requester: requester))
-        for slot in leaderState!.peers.indices { sendAppend(slot: slot) }
+        let followers = asLeader { state in
+            state.pendingReads.append(PendingRead(id: id, round: state.round, requester: requester))
+            return state.peers.count
+        }
+        for slot in 0..<(followers ?? 0) { sendAppend(slot: slot) }
         confirmReads()
     }
 
     /// Starts a new heartbeat round: messages sent from now on carry its number.
     mutating func beginRound() {
-        leaderState!.round += 1
-        leaderState!.roundClock.begin(leaderState!.round, at: now)
+        let now = self.now
+        asLeader { state in
+            state.round += 1
+            state.roundClock.begin(state.round, at: now)
+        }
     }
 
     /// Releases every pending read whose round a majority has answered.
     mutating func confirmReads() {
-        guard role == .leader, !leaderState!.pendingReads.isEmpty, hasCommittedInTerm else { return }
-        let state = leaderState!
+        guard case .leader(let state) = roleState, !state.pendingReads.isEmpty, hasCommittedInTerm else { return }
         let confirmed = quorum.committed { member -> UInt64 in
             member == id ? state.round : state.ackedRound[state.slot(of: member)!]
         }
@@ -103,12 +107,12 @@ extension RaftNode {
                 readyReads.append(ReadState(id: read.id, index: commitIndex))
             }
         }
-        leaderState!.pendingReads = kept
+        asLeader { $0.pendingReads = kept }
     }
 
     /// A leader that steps down answers its waiting reads with a failure.
     mutating func failPendingReads() {
-        guard let reads = leaderState?.pendingReads else { return }
+        guard let reads = leading({ $0.pendingReads }), !reads.isEmpty else { return }
         for read in reads {
             if let requester = read.requester {
                 send(.readIndexResponse(ReadIndexResponse(term: term, id: read.id, index: nil)), to: requester)
@@ -116,7 +120,7 @@ extension RaftNode {
                 failedReads.append(read.id)
             }
         }
-        leaderState!.pendingReads.removeAll()
+        asLeader { $0.pendingReads.removeAll() }
     }
 
     mutating func handleReadIndexRequest(_ request: ReadIndexRequest, from follower: NodeID) {

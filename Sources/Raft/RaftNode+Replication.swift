@@ -88,7 +88,7 @@ extension RaftNode {
     mutating func appendAsLeader(_ entry: LogEntry) {
         log.append(entry)
         persistence.logChanged(from: entry.index)
-        for slot in leaderState!.peers.indices where !leaderState!.progress[slot].isProbing {
+        for slot in 0..<(leading({ $0.peers.count }) ?? 0) where leading({ !$0.progress[slot].isProbing }) == true {
             sendAppend(slot: slot)
         }
         // A lone server needs no one else: it commits once its own write is synced.
@@ -96,8 +96,9 @@ extension RaftNode {
 
     /// Sends the follower at `slot` the entries from its next index (possibly none: a heartbeat).
     mutating func sendAppend(slot: Int) {
-        let progress = leaderState!.progress[slot]
+        guard let (progress, round, peer) = leading({ ($0.progress[slot], $0.round, $0.peers[slot]) }) else { return }
         if progress.nextIndex <= log.baseIndex { return sendSnapshotChunk(slot: slot) }
+        var sent: FollowerProgress.Inflight?
         var prev = progress.nextIndex.advanced(by: -1)
         var entries = Array(log.entries(from: progress.nextIndex, limit: configuration.maxEntriesPerAppend))
         if !progress.isProbing, !entries.isEmpty {
@@ -109,35 +110,42 @@ extension RaftNode {
                 if log.term(at: progress.matchIndex) != nil { prev = progress.matchIndex }
             } else {
                 let bytes = entries.reduce(0) { $0 + $1.data.count + 32 }
-                leaderState!.progress[slot].inflight.append(
-                    FollowerProgress.Inflight(last: entries.last!.index, bytes: bytes))
-                leaderState!.progress[slot].inflightBytes += bytes
+                sent = FollowerProgress.Inflight(last: entries.last!.index, bytes: bytes)
             }
         }
         let request = AppendEntries(
             term: term, prevLogIndex: prev, prevLogTerm: log.term(at: prev) ?? .zero, entries: entries,
-            leaderCommit: commitIndex, round: leaderState!.round)
-        if !progress.isProbing, let last = entries.last {
-            leaderState!.progress[slot].nextIndex = last.index.advanced(by: 1)
+            leaderCommit: commitIndex, round: round)
+        let next = progress.isProbing ? nil : entries.last.map { $0.index.advanced(by: 1) }
+        let now = self.now
+        asLeader { state in
+            if let sent {
+                state.progress[slot].inflight.append(sent)
+                state.progress[slot].inflightBytes += sent.bytes
+            }
+            if let next { state.progress[slot].nextIndex = next }
+            state.progress[slot].lastSent = now
         }
-        leaderState!.progress[slot].lastSent = now
-        send(.appendEntries(request), to: leaderState!.peers[slot])
+        send(.appendEntries(request), to: peer)
     }
 
     /// HeartBeat: every follower hears from the leader at least once per interval, so
     /// its election timer never fires while the leader lives.
     mutating func heartbeatIfDue() {
-        guard now >= leaderState!.heartbeatDue else { return }
+        guard let due = leading({ $0.heartbeatDue }), now >= due else { return }
         beginRound()
         let interval = configuration.heartbeatInterval
         var nextDue = now + interval
-        for slot in leaderState!.peers.indices {
-            if leaderState!.progress[slot].lastSent + interval <= now || leaderState!.progress[slot].isProbing {
-                sendAppend(slot: slot)
+        for slot in 0..<(leading({ $0.peers.count }) ?? 0) {
+            guard let (lastSent, probing) = leading({ ($0.progress[slot].lastSent, $0.progress[slot].isProbing) })
+            else {
+                return
             }
-            nextDue = min(nextDue, leaderState!.progress[slot].lastSent + interval)
+            if lastSent + interval <= now || probing { sendAppend(slot: slot) }
+            if let lastSent = leading({ $0.progress[slot].lastSent }) { nextDue = min(nextDue, lastSent + interval) }
         }
-        leaderState!.heartbeatDue = max(nextDue, now + TimeSpan(nanoseconds: interval.nanoseconds / 4))
+        let floor = now + TimeSpan(nanoseconds: interval.nanoseconds / 4)
+        asLeader { $0.heartbeatDue = max(nextDue, floor) }
     }
 
     mutating func handleAppendEntries(_ request: AppendEntries, from leader: NodeID) {
@@ -192,10 +200,10 @@ extension RaftNode {
     }
 
     mutating func handleAppendResponse(_ response: AppendEntriesResponse, from follower: NodeID) {
-        guard role == .leader, let slot = leaderState!.slot(of: follower) else { return }
+        guard let slot = leading({ $0.slot(of: follower) }) ?? nil else { return }
         heard(from: slot, round: response.round)
         defer { sendTimeoutNowIfReady(slot: slot) }
-        var progress = leaderState!.progress[slot]
+        guard var progress = leading({ $0.progress[slot] }) else { return }
         if response.success {
             if isThrottled(progress), response.matchIndex <= progress.matchIndex {
                 // Throttled, and the follower answered without catching up (a bare
@@ -204,7 +212,7 @@ extension RaftNode {
                 progress.isProbing = true
                 progress.acknowledge(through: nil)
                 progress.nextIndex = progress.matchIndex.advanced(by: 1)
-                leaderState!.progress[slot] = progress
+                asLeader { $0.progress[slot] = progress }
                 sendAppend(slot: slot)
                 return
             }
@@ -217,7 +225,7 @@ extension RaftNode {
             let wasThrottled = isThrottled(progress)
             progress.isProbing = false
             progress.acknowledge(through: progress.matchIndex)
-            leaderState!.progress[slot] = progress
+            asLeader { $0.progress[slot] = progress }
             advanceCommitIndex()
             // Send more only when this answer freed room: a throttled follower's answer to a
             // bare heartbeat frees none, and resending at once would ping-pong forever.
@@ -243,18 +251,20 @@ extension RaftNode {
         progress.nextIndex = next
         progress.isProbing = true
         progress.acknowledge(through: nil)
-        leaderState!.progress[slot] = progress
+        asLeader { $0.progress[slot] = progress }
         sendAppend(slot: slot)
     }
 
     /// A follower answered (either kind of replication message): it counts as active
     /// for CheckQuorum, and its answer to `round` may confirm waiting reads.
     mutating func heard(from slot: Int, round: UInt64) {
-        leaderState!.recentlyActive[slot] = true
-        if round > leaderState!.ackedRound[slot] {
-            leaderState!.ackedRound[slot] = round
-            confirmReads()
+        let newer = asLeader { state in
+            state.recentlyActive[slot] = true
+            guard round > state.ackedRound[slot] else { return false }
+            state.ackedRound[slot] = round
+            return true
         }
+        if newer == true { confirmReads() }
     }
 
     /// Whether flow control holds back entries for this follower.
@@ -267,7 +277,7 @@ extension RaftNode {
     /// the leader counting itself only for what its own disk has synced. Only an entry
     /// of the current term commits by counting (§5.4.2, Figure 8).
     mutating func advanceCommitIndex() {
-        let state = leaderState!
+        guard case .leader(let state) = roleState else { return }
         let durable = persistence.durableIndex
         let majority = quorum.committed { member -> LogIndex in
             if member == id { return durable }
@@ -287,23 +297,26 @@ extension RaftNode {
     /// keep followers from electing a leader a majority can reach. Returns true when it
     /// stepped down.
     mutating func checkQuorumIfDue() -> Bool {
-        guard configuration.checkQuorum, now >= leaderState!.quorumCheckDue else { return false }
-        var heard = [id]
-        for slot in leaderState!.peers.indices where leaderState!.recentlyActive[slot] {
-            heard.append(leaderState!.peers[slot])
+        guard configuration.checkQuorum, case .leader(let state) = roleState, now >= state.quorumCheckDue else {
+            return false
         }
+        var heard = [id]
+        for slot in state.peers.indices where state.recentlyActive[slot] { heard.append(state.peers[slot]) }
         if !quorum.isReached(byVotersIn: heard) {
             becomeFollower(term: term, leader: nil)
             lastLeaderContact = nil
             return true
         }
-        for slot in leaderState!.recentlyActive.indices { leaderState!.recentlyActive[slot] = false }
-        leaderState!.quorumCheckDue = now + configuration.electionTimeoutMin
+        let due = now + configuration.electionTimeoutMin
+        asLeader { state in
+            for slot in state.recentlyActive.indices { state.recentlyActive[slot] = false }
+            state.quorumCheckDue = due
+        }
         return false
     }
 
     /// The current leadership transfer's target, if one is under way.
-    public var transferTarget: NodeID? { leaderState?.transfer?.target }
+    public var transferTarget: NodeID? { leading({ $0.transfer?.target }) ?? nil }
 
     /// Leadership transfer (§3.10): bring `target` up to date, then tell it to campaign.
     /// Proposals are refused meanwhile; the transfer gives up after an election timeout.
@@ -312,9 +325,14 @@ extension RaftNode {
     public mutating func transferLeadership(to target: NodeID, at now: Instant, into out: inout RaftOutput) -> Bool {
         begin(at: now)
         defer { finish(into: &out) }
-        guard role == .leader, let slot = leaderState!.slot(of: target) else { return false }
-        leaderState!.transfer = LeaderState.Transfer(target: target, deadline: now + configuration.electionTimeoutMax)
-        if leaderState!.progress[slot].matchIndex == log.lastIndex {
+        guard let slot = leading({ $0.slot(of: target) }) ?? nil else { return false }
+        let transfer = LeaderState.Transfer(target: target, deadline: now + configuration.electionTimeoutMax)
+        let caughtUp =
+            asLeader { state in
+                state.transfer = transfer
+                return state.progress[slot].matchIndex
+            } == log.lastIndex
+        if caughtUp {
             sendTimeoutNowIfReady(slot: slot)
         } else {
             sendAppend(slot: slot)
@@ -323,15 +341,17 @@ extension RaftNode {
     }
 
     mutating func sendTimeoutNowIfReady(slot: Int) {
-        guard role == .leader, let transfer = leaderState!.transfer, !transfer.timeoutNowSent,
-            leaderState!.peers[slot] == transfer.target, leaderState!.progress[slot].matchIndex == log.lastIndex
+        guard case .leader(let state) = roleState, let transfer = state.transfer, !transfer.timeoutNowSent,
+            state.peers[slot] == transfer.target, state.progress[slot].matchIndex == log.lastIndex
         else { return }
-        leaderState!.transfer!.timeoutNowSent = true
-        leaderState!.leaseForfeited = true
+        asLeader { state in
+            state.transfer?.timeoutNowSent = true
+            state.leaseForfeited = true
+        }
         send(.timeoutNow(TimeoutNow(term: term)), to: transfer.target)
     }
 
     mutating func abortTransferIfDue() {
-        if let transfer = leaderState!.transfer, now >= transfer.deadline { leaderState!.transfer = nil }
+        if let transfer = leading({ $0.transfer }) ?? nil, now >= transfer.deadline { asLeader { $0.transfer = nil } }
     }
 }

@@ -50,8 +50,10 @@ extension RaftNode {
     /// Sends the follower at `slot` the next chunk of the current snapshot, from what it
     /// has acknowledged. Called instead of an AppendEntries when its next entry is gone.
     mutating func sendSnapshotChunk(slot: Int) {
-        let current = snapshot!
-        var progress = leaderState!.progress[slot]
+        guard let current = snapshot, case .leader(let state) = roleState else { return }
+        var progress = state.progress[slot]
+        let round = state.round
+        let peer = state.peers[slot]
         if progress.snapshotIndex != current.lastIndex {
             progress.snapshotIndex = current.lastIndex
             progress.snapshotAcked = 0
@@ -60,17 +62,17 @@ extension RaftNode {
         let end = min(start + configuration.snapshotChunkSize, current.data.count)
         progress.isProbing = true
         progress.lastSent = now
-        leaderState!.progress[slot] = progress
+        asLeader { $0.progress[slot] = progress }
         let request = InstallSnapshot(
             term: term, lastIndex: current.lastIndex, lastTerm: current.lastTerm, offset: start,
-            data: current.data[start..<end], done: end == current.data.count, round: leaderState!.round)
-        send(.installSnapshot(request), to: leaderState!.peers[slot])
+            data: current.data[start..<end], done: end == current.data.count, round: round)
+        send(.installSnapshot(request), to: peer)
     }
 
     mutating func handleInstallSnapshotResponse(_ response: InstallSnapshotResponse, from follower: NodeID) {
-        guard role == .leader, let slot = leaderState!.slot(of: follower) else { return }
+        guard let slot = leading({ $0.slot(of: follower) }) ?? nil else { return }
         heard(from: slot, round: response.round)
-        var progress = leaderState!.progress[slot]
+        guard var progress = leading({ $0.progress[slot] }) else { return }
         if response.done {
             if response.lastIndex > progress.matchIndex {
                 progress.matchIndex = response.lastIndex
@@ -79,7 +81,7 @@ extension RaftNode {
             progress.nextIndex = max(progress.nextIndex, progress.matchIndex.advanced(by: 1))
             progress.snapshotIndex = nil
             progress.isProbing = false
-            leaderState!.progress[slot] = progress
+            asLeader { $0.progress[slot] = progress }
             advanceCommitIndex()
             sendTimeoutNowIfReady(slot: slot)
             if progress.nextIndex <= log.lastIndex { sendAppend(slot: slot) }
@@ -89,7 +91,7 @@ extension RaftNode {
         // follower that lost what it had received (it restarted) starts over.
         guard response.lastIndex == progress.snapshotIndex, response.received != progress.snapshotAcked else { return }
         progress.snapshotAcked = response.received
-        leaderState!.progress[slot] = progress
+        asLeader { $0.progress[slot] = progress }
         sendSnapshotChunk(slot: slot)
     }
 

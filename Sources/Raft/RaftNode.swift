@@ -33,7 +33,7 @@ public struct RaftNode: Sendable {
     public internal(set) var commitIndex: LogIndex = .zero
     /// Entries up to here have been handed to the state machine in `committed`.
     public internal(set) var appliedIndex: LogIndex = .zero
-    public internal(set) var role: RaftRole = .follower
+    public var role: RaftRole { roleState.role }
     /// The leader of the current term, once known.
     public internal(set) var leaderID: NodeID?
 
@@ -42,8 +42,8 @@ public struct RaftNode: Sendable {
     var electionDeadline: Instant = .zero
     /// When this server last heard from a leader of its current term.
     var lastLeaderContact: Instant?
-    var leaderState: LeaderState?
-    var candidateState: CandidateState?
+    /// The role and the state only it keeps.
+    var roleState: RoleState = .follower
     var persistence: PersistenceTracker
     /// Replies built while handling the current input; released at its end, held back
     /// until the writes they depend on are synced.
@@ -171,7 +171,7 @@ public struct RaftNode: Sendable {
         begin(at: now)
         defer { finish(into: &out) }
         guard role == .leader else { return .rejected(leaderHint: leaderID) }
-        if let transfer = leaderState!.transfer { return .rejected(leaderHint: transfer.target) }
+        if let target = transferTarget { return .rejected(leaderHint: target) }
         let entry = LogEntry(term: term, index: log.lastIndex.advanced(by: 1), kind: .command, data: data)
         appendAsLeader(entry)
         return .accepted(index: entry.index, term: term)
@@ -181,10 +181,10 @@ public struct RaftNode: Sendable {
     public mutating func synced(through id: PersistID, at now: Instant, into out: inout RaftOutput) {
         begin(at: now)
         for envelope in persistence.markSynced(through: id, currentTerm: term) { out.messages.append(envelope) }
-        if role == .candidate, let pending = candidateState?.selfVoteWrite, pending <= id {
-            candidateState!.selfVoteWrite = nil
-            candidateState!.votes.insert(self.id)
-            if quorum.isReached(byVotersIn: candidateState!.votes) { becomeLeader() }
+        if case .candidate(var state) = roleState, let pending = state.selfVoteWrite, pending <= id {
+            state.selfVoteWrite = nil
+            roleState = .candidate(state)
+            if countVote(from: self.id, preVote: false) { becomeLeader() }
         }
         if role == .leader { advanceCommitIndex() }
         finish(into: &out)
@@ -233,7 +233,11 @@ public struct RaftNode: Sendable {
             out.committed.append(contentsOf: fresh)
             appliedIndex = commitIndex
         }
-        out.wakeAt = role == .leader ? leaderState!.nextWake(checkQuorum: configuration.checkQuorum) : electionDeadline
+        if case .leader(let state) = roleState {
+            out.wakeAt = state.nextWake(checkQuorum: configuration.checkQuorum)
+        } else {
+            out.wakeAt = electionDeadline
+        }
     }
 
     /// Sends a message that promises nothing, at once.
@@ -259,11 +263,9 @@ public struct RaftNode: Sendable {
             persistence.hardStateChanged = true
         }
         failPendingReads()
-        role = .follower
+        roleState = .follower
         leaderID = leader
         if leader != nil { lastLeaderContact = now }
-        leaderState = nil
-        candidateState = nil
         resetElectionDeadline()
     }
 
