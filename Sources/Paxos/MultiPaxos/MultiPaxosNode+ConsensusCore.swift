@@ -11,7 +11,7 @@ extension MultiPaxosNode: ConsensusCore {
     public var lastIndex: LogIndex { log.lastSlot }
 
     /// The leader's own accepts of its newest slots have not synced yet.
-    public var ownWriteInFlight: Bool { leader.map { !$0.ownAccepts.isEmpty } ?? false }
+    public var ownWriteInFlight: Bool { leading { !$0.ownAccepts.isEmpty } ?? false }
 
     public var isCatchingUp: Bool { false }
 

@@ -14,7 +14,9 @@ extension MultiPaxosNode {
         var highestSlot: LogIndex = .zero
     }
 
-    var promiseCount: Int { (candidate?.promises ?? 0).nonzeroBitCount }
+    var promiseCount: Int {
+        if case .candidate(let state) = roleState { state.promises.nonzeroBitCount } else { 0 }
+    }
 
     /// Starts phase 1 with a ballot above every ballot seen; a candidate whose round did
     /// not finish in time retries with a higher one after a fresh random timeout. The
@@ -23,15 +25,13 @@ extension MultiPaxosNode {
     /// restart and propose again in it, so no peer may have seen it yet.
     mutating func campaign() {
         failLeaderReads()
-        role = .candidate
         leaderID = nil
-        leader = nil
         ballot = max(highestSeen, promised).next(for: id)
         highestSeen = ballot
         promise(ballot)
         var state = CandidateState(fromSlot: commitIndex.advanced(by: 1))
-        collect(log.accepted(from: state.fromSlot), log.chosen(from: state.fromSlot), into: &state)
-        candidate = state
+        Self.collect(log.accepted(from: state.fromSlot), log.chosen(from: state.fromSlot), into: &state)
+        roleState = .candidate(state)
         resetElectionDeadline()
         let prepare = MultiPaxosMessage.prepare(Prepare(ballot: ballot, fromSlot: state.fromSlot))
         for peer in peers {
@@ -44,10 +44,10 @@ extension MultiPaxosNode {
     }
 
     mutating func failLeaderReads() {
-        if let reads = leader?.reads { for read in reads { failedReads.append(read.id) } }
+        for read in leading({ $0.reads }) ?? [] { failedReads.append(read.id) }
     }
 
-    func collect(_ accepted: [AcceptedSlot], _ chosen: [LogEntry], into state: inout CandidateState) {
+    static func collect(_ accepted: [AcceptedSlot], _ chosen: [LogEntry], into state: inout CandidateState) {
         for value in accepted where value.slot >= state.fromSlot {
             if let known = state.accepted[value.slot], known.ballot >= value.ballot { continue }
             state.accepted[value.slot] = value
@@ -89,11 +89,15 @@ extension MultiPaxosNode {
     }
 
     mutating func handlePromise(_ promise: Promise, from peer: NodeID) {
-        guard role == .candidate, promise.ballot == ballot, var state = candidate else { return }
-        state.promises |= bit(peer)
-        collect(promise.accepted, promise.chosen, into: &state)
-        candidate = state
-        if promiseCount >= quorums.phase1 { becomeLeader() }
+        guard promise.ballot == ballot else { return }
+        let peerBit = bit(peer)
+        let counted: Bool =
+            asCandidate { state in
+                state.promises |= peerBit
+                Self.collect(promise.accepted, promise.chosen, into: &state)
+                return true
+            } ?? false
+        if counted, promiseCount >= quorums.phase1 { becomeLeader() }
     }
 
     /// A higher promise exists: step down and let the timer back off at random.
@@ -106,9 +110,7 @@ extension MultiPaxosNode {
     /// is settled now. Values known chosen are learned; the value of the highest ballot
     /// is proposed again in this ballot; a gap where nothing was accepted gets a no-op.
     mutating func becomeLeader() {
-        let state = candidate!
-        candidate = nil
-        role = .leader
+        guard case .candidate(let state) = roleState else { return }
         leaderID = id
         var recovered: [LogEntry] = []
         var slot = state.fromSlot
@@ -124,9 +126,10 @@ extension MultiPaxosNode {
         }
         // Slots below `fromSlot` are chosen and known here: new values go after them too.
         let recoveryEnd = max(state.highestSlot, state.fromSlot.advanced(by: -1))
-        leader = LeaderState(
-            nextSlot: recoveryEnd.advanced(by: 1), recoveryEnd: recoveryEnd, peers: peers, now: now,
-            configuration: configuration)
+        roleState = .leader(
+            LeaderState(
+                nextSlot: recoveryEnd.advanced(by: 1), recoveryEnd: recoveryEnd, peers: peers, now: now,
+                configuration: configuration))
         advanceCommitIndex()
         for start in stride(from: 0, to: recovered.count, by: configuration.maxEntriesPerMessage) {
             proposeInPhase2(Array(recovered[start..<min(start + configuration.maxEntriesPerMessage, recovered.count)]))

@@ -21,9 +21,9 @@ extension MultiPaxosNode {
     /// than what phase 1 recovered, which holds every slot chosen by earlier leaders.
     public mutating func read(_ id: UInt64, at now: Instant, into out: inout MultiPaxosOutput) {
         begin(at: now)
-        if role == .leader {
-            let index = max(commitIndex, leader!.recoveryEnd)
-            leader!.reads.append(PendingRead(id: id, index: index, round: leader!.round + 1))
+        if let recoveryEnd = leading({ $0.recoveryEnd }) {
+            let index = max(commitIndex, recoveryEnd)
+            asLeader { $0.reads.append(PendingRead(id: id, index: index, round: $0.round + 1)) }
             broadcastHeartbeat()
             releaseReads()
         } else {
@@ -35,17 +35,17 @@ extension MultiPaxosNode {
     /// Releases the reads whose heartbeat round a read quorum answered and whose point
     /// is chosen here.
     mutating func releaseReads() {
-        guard role == .leader, !leader!.reads.isEmpty else { return }
+        guard case .leader(let state) = roleState, !state.reads.isEmpty else { return }
         var kept: [PendingRead] = []
-        for read in leader!.reads {
+        for read in state.reads {
             var answered = 1
-            for peer in peers where leader!.answeredRound[peer, default: 0] >= read.round { answered += 1 }
+            for peer in peers where state.answeredRound[peer, default: 0] >= read.round { answered += 1 }
             if answered >= readQuorum, read.index <= commitIndex {
                 readyReads.append(ReadState(id: read.id, index: read.index))
             } else {
                 kept.append(read)
             }
         }
-        leader!.reads = kept
+        asLeader { $0.reads = kept }
     }
 }

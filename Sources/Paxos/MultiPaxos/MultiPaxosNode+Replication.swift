@@ -55,13 +55,14 @@ extension MultiPaxosNode {
     /// them, at once: an Accept promises nothing, so it need not wait for the disk.
     mutating func proposeInPhase2(_ entries: [LogEntry]) {
         guard !entries.isEmpty else { return }
+        let now = self.now
         for entry in entries {
             acceptLocally(entry, in: ballot)
-            leader!.inFlight[entry.index] = InFlight(acceptors: 0, sentAt: now)
+            asLeader { $0.inFlight[entry.index] = InFlight(acceptors: 0, sentAt: now) }
         }
         let accept = Accept(ballot: ballot, entries: entries, commit: commitIndex)
         for peer in peers { send(.accept(accept), to: peer) }
-        leader!.lastBroadcast = now
+        asLeader { $0.lastBroadcast = now }
     }
 
     /// An acceptor's side of phase 2: accept unless a higher ballot was promised.
@@ -114,19 +115,22 @@ extension MultiPaxosNode {
     }
 
     mutating func heard(from peer: NodeID, committed: LogIndex) {
-        leader!.lastHeard[peer] = now
-        if committed > leader!.peerCommitted[peer, default: .zero] { leader!.peerCommitted[peer] = committed }
+        let now = self.now
+        asLeader { state in
+            state.lastHeard[peer] = now
+            if committed > state.peerCommitted[peer, default: .zero] { state.peerCommitted[peer] = committed }
+        }
     }
 
     /// Counts an acceptance; a phase-2 quorum chooses the slot.
     mutating func acknowledge(_ slot: LogIndex, by acceptor: NodeID) {
-        guard var flight = leader!.inFlight[slot] else { return }
+        guard var flight = leading({ $0.inFlight[slot] }) ?? nil else { return }
         flight.acceptors |= bit(acceptor)
         if flight.acceptors.nonzeroBitCount >= quorums.phase2, let entry = log[slot].accepted {
-            leader!.inFlight[slot] = nil
+            asLeader { $0.inFlight[slot] = nil }
             learnChosen(entry)
         } else {
-            leader!.inFlight[slot] = flight
+            asLeader { $0.inFlight[slot] = flight }
         }
     }
 
@@ -142,7 +146,9 @@ extension MultiPaxosNode {
     mutating func handleHeartbeatAck(_ ack: HeartbeatAck, from peer: NodeID) {
         guard role == .leader, ack.ballot == ballot else { return }
         heard(from: peer, committed: ack.committed)
-        if ack.round > leader!.answeredRound[peer, default: 0] { leader!.answeredRound[peer] = ack.round }
+        asLeader { state in
+            if ack.round > state.answeredRound[peer, default: 0] { state.answeredRound[peer] = ack.round }
+        }
         if ack.committed < commitIndex { sendLearn(to: peer, above: ack.committed) }
         releaseReads()
     }
@@ -150,10 +156,11 @@ extension MultiPaxosNode {
     /// Catch-up: the chosen values above a follower's High-Water Mark, one batch per
     /// heartbeat interval at most.
     mutating func sendLearn(to peer: NodeID, above committed: LogIndex) {
-        guard now >= leader!.nextLearn[peer, default: .zero] else { return }
+        guard let due = leading({ $0.nextLearn[peer, default: .zero] }), now >= due else { return }
         let entries = log.chosen(from: committed.advanced(by: 1), limit: configuration.maxEntriesPerMessage)
         guard !entries.isEmpty else { return }
-        leader!.nextLearn[peer] = now + configuration.heartbeatInterval
+        let next = now + configuration.heartbeatInterval
+        asLeader { $0.nextLearn[peer] = next }
         send(.learn(Learn(ballot: ballot, entries: entries)), to: peer)
     }
 
@@ -166,23 +173,28 @@ extension MultiPaxosNode {
     /// (as Raft's AppendEntries stand in for its heartbeats); with them, Accepts still
     /// unanswered after two intervals go again to the acceptors that have not accepted.
     mutating func heartbeatIfDue() {
-        guard now >= leader!.nextHeartbeat else { return }
+        guard let due = leading({ $0.nextHeartbeat }), now >= due else { return }
         retransmit()
         // As Raft's leader does, look again a quarter interval later at the soonest, so
         // that an Accept due at the same instant is not preceded by a needless heartbeat.
-        let quiet = leader!.lastBroadcast + configuration.heartbeatInterval
+        let quiet = (leading { $0.lastBroadcast } ?? now) + configuration.heartbeatInterval
         if quiet >= now {
-            leader!.nextHeartbeat = max(
-                quiet, now + TimeSpan(nanoseconds: configuration.heartbeatInterval.nanoseconds / 4))
+            let next = max(quiet, now + TimeSpan(nanoseconds: configuration.heartbeatInterval.nanoseconds / 4))
+            asLeader { $0.nextHeartbeat = next }
         } else {
             broadcastHeartbeat()
         }
     }
 
     mutating func broadcastHeartbeat() {
-        leader!.round += 1
-        leader!.nextHeartbeat = now + configuration.heartbeatInterval
-        let heartbeat = Heartbeat(ballot: ballot, commit: commitIndex, round: leader!.round)
+        let next = now + configuration.heartbeatInterval
+        let round: UInt64 =
+            asLeader { state in
+                state.round += 1
+                state.nextHeartbeat = next
+                return state.round
+            } ?? 0
+        let heartbeat = Heartbeat(ballot: ballot, commit: commitIndex, round: round)
         for peer in peers { send(.heartbeat(heartbeat), to: peer) }
     }
 
@@ -190,11 +202,14 @@ extension MultiPaxosNode {
         let due = now - configuration.heartbeatInterval * 2
         var missing: [NodeID: [LogEntry]] = [:]
         var slot = commitIndex.advanced(by: 1)
-        while slot < leader!.nextSlot {
-            if var flight = leader!.inFlight[slot], flight.sentAt <= due, let entry = log[slot].accepted {
+        let end = leading { $0.nextSlot } ?? slot
+        let now = self.now
+        while slot < end {
+            if var flight = leading({ $0.inFlight[slot] }) ?? nil, flight.sentAt <= due, let entry = log[slot].accepted
+            {
                 for peer in peers where flight.acceptors & bit(peer) == 0 { missing[peer, default: []].append(entry) }
                 flight.sentAt = now
-                leader!.inFlight[slot] = flight
+                asLeader { $0.inFlight[slot] = flight }
             }
             slot = slot.advanced(by: 1)
         }
@@ -210,15 +225,18 @@ extension MultiPaxosNode {
     /// With `stickyLeader`: a leader that has not heard from enough acceptors to form a
     /// phase-2 quorum within the minimum election timeout steps down. Returns whether it did.
     mutating func checkQuorumIfDue() -> Bool {
-        guard configuration.stickyLeader, now >= leader!.quorumCheckAt else { return false }
+        guard configuration.stickyLeader, case .leader(let state) = roleState, now >= state.quorumCheckAt else {
+            return false
+        }
         let since = now - configuration.electionTimeoutMin
         var live = 1
-        for peer in peers where leader!.lastHeard[peer, default: .zero] >= since { live += 1 }
+        for peer in peers where state.lastHeard[peer, default: .zero] >= since { live += 1 }
         if live < quorums.phase2 {
             becomeFollower(leader: nil)
             return true
         }
-        leader!.quorumCheckAt = now + configuration.electionTimeoutMin
+        let next = now + configuration.electionTimeoutMin
+        asLeader { $0.quorumCheckAt = next }
         return false
     }
 }

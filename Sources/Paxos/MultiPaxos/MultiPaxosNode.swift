@@ -36,7 +36,7 @@ public struct MultiPaxosNode: Sendable {
     public internal(set) var commitIndex: LogIndex = .zero
     /// Slots up to here have been handed to the state machine in `committed`.
     public internal(set) var appliedIndex: LogIndex = .zero
-    public internal(set) var role: MultiPaxosRole = .follower
+    public var role: MultiPaxosRole { roleState.role }
     /// The leader this server last heard from, once known.
     public internal(set) var leaderID: NodeID?
 
@@ -47,8 +47,8 @@ public struct MultiPaxosNode: Sendable {
     var lastLeaderContact: Instant?
     /// The highest ballot seen in any message: a new ballot goes above it.
     var highestSeen: Ballot
-    var candidate: CandidateState?
-    var leader: LeaderState?
+    /// The role and the state only it keeps.
+    var roleState: RoleState = .follower
     var persistence = PaxosPersistence()
     /// What this input changed on the durable state.
     var promiseChanged = false
@@ -108,7 +108,7 @@ public struct MultiPaxosNode: Sendable {
     public var heldMessageCount: Int { persistence.held.count }
 
     /// The slot the leader will propose next (the end of what it recovered and proposed).
-    public var nextSlot: LogIndex? { leader?.nextSlot }
+    public var nextSlot: LogIndex? { leading { $0.nextSlot } }
 
     // MARK: Inputs
 
@@ -153,9 +153,11 @@ public struct MultiPaxosNode: Sendable {
     ) -> ProposeResult {
         begin(at: now)
         defer { finish(into: &out) }
-        guard role == .leader else { return .rejected(leaderHint: role == .candidate ? nil : leaderID) }
-        let entry = LogEntry(term: ballot.generation, index: leader!.nextSlot, kind: .command, data: data)
-        leader!.nextSlot = entry.index.advanced(by: 1)
+        guard let slot = leading({ $0.nextSlot }) else {
+            return .rejected(leaderHint: role == .candidate ? nil : leaderID)
+        }
+        let entry = LogEntry(term: ballot.generation, index: slot, kind: .command, data: data)
+        asLeader { $0.nextSlot = entry.index.advanced(by: 1) }
         proposeInPhase2([entry])
         return .accepted(index: entry.index, term: entry.term)
     }
@@ -164,14 +166,17 @@ public struct MultiPaxosNode: Sendable {
     public mutating func synced(through id: PersistID, at now: Instant, into out: inout MultiPaxosOutput) {
         begin(at: now)
         out.messages.append(contentsOf: persistence.markSynced(through: id))
-        if role == .candidate, let write = candidate!.ownPromise, write <= id {
-            candidate!.ownPromise = nil
-            candidate!.promises |= bit(self.id)
-            if promiseCount >= quorums.phase1 { becomeLeader() }
+        let ownBit = bit(self.id)
+        let counted = asCandidate { state in
+            guard let write = state.ownPromise, write <= id else { return false }
+            state.ownPromise = nil
+            state.promises |= ownBit
+            return true
         }
+        if counted == true, promiseCount >= quorums.phase1 { becomeLeader() }
         if role == .leader {
-            while let first = leader!.ownAccepts.first, first.write <= id {
-                leader!.ownAccepts.removeFirst()
+            while let first = leading({ $0.ownAccepts.first }) ?? nil, first.write <= id {
+                asLeader { _ = $0.ownAccepts.removeFirst() }
                 for slot in first.slots { acknowledge(slot, by: self.id) }
             }
             advanceCommitIndex()
@@ -192,13 +197,15 @@ public struct MultiPaxosNode: Sendable {
         if promiseChanged || !newAccepts.isEmpty {
             let write = persistence.issue(promised: promiseChanged ? promised : nil, accepts: newAccepts)
             out.writes.append(write)
-            if role == .leader, !newAccepts.isEmpty {
-                leader!.ownAccepts.append((write.id, newAccepts.map(\.slot)))
+            if !newAccepts.isEmpty {
+                let slots = newAccepts.map(\.slot)
+                asLeader { $0.ownAccepts.append((write.id, slots)) }
             }
-            if role == .candidate, promiseChanged, candidate!.ownPromise == nil,
-                candidate!.promises & bit(id) == 0
-            {
-                candidate!.ownPromise = write.id
+            if promiseChanged {
+                let ownBit = bit(id)
+                asCandidate { state in
+                    if state.ownPromise == nil, state.promises & ownBit == 0 { state.ownPromise = write.id }
+                }
             }
             promiseChanged = false
             newAccepts.removeAll(keepingCapacity: true)
@@ -223,7 +230,7 @@ public struct MultiPaxosNode: Sendable {
             appliedIndex = appliedIndex.advanced(by: 1)
             out.committed.append(log[appliedIndex].chosen!)
         }
-        out.wakeAt = role == .leader ? leader!.nextWake(configuration) : electionDeadline
+        out.wakeAt = leading { $0.nextWake(configuration) } ?? electionDeadline
     }
 
     /// Sends a message that promises nothing, at once.
@@ -272,13 +279,9 @@ public struct MultiPaxosNode: Sendable {
 
     /// Leaves candidacy or leadership; pending reads fail.
     mutating func becomeFollower(leader newLeader: NodeID?) {
-        if role == .leader {
-            for read in leader!.reads { failedReads.append(read.id) }
-        }
-        role = .follower
+        for read in leading({ $0.reads }) ?? [] { failedReads.append(read.id) }
+        roleState = .follower
         leaderID = newLeader
-        candidate = nil
-        leader = nil
         resetElectionDeadline()
     }
 }
