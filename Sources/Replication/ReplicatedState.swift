@@ -41,13 +41,13 @@ public struct ReplicatedState<Machine: StateMachine>: Sendable {
                 case .answered: return .answered
                 }
             }
-            let result = execute(item.command)
+            let result = execute(item.command, stampedAt: batch.time)
             if let origin = item.origin, case .reply(let reply) = result { forwards.record(origin, reply: reply) }
             return result
         }
     }
 
-    private mutating func execute(_ bytes: [UInt8]) -> Result {
+    private mutating func execute(_ bytes: [UInt8], stampedAt time: Int64) -> Result {
         let command: Machine.Command
         do {
             command = try Machine.decode(command: bytes)
@@ -55,7 +55,7 @@ public struct ReplicatedState<Machine: StateMachine>: Sendable {
             return .undecodable("a command that does not decode: \(error)")
         }
         appliedCommands += 1
-        return .reply(Machine.encode(reply: machine.apply(command, at: LogIndex(appliedCommands))))
+        return .reply(Machine.encode(reply: machine.apply(command, at: LogIndex(appliedCommands), stampedAt: time)))
     }
 
     /// The format version written first; bumped when the layout changes.

@@ -21,6 +21,12 @@ public protocol StateMachine: Sendable {
     /// Applies the command committed at `index` and returns the reply for its proposer.
     mutating func apply(_ command: Command, at index: LogIndex) -> Reply
 
+    /// Applies the command committed at `index`, stamped `time` (nanoseconds of the
+    /// proposing leader's wall clock) when the leader put it in the log: the one clock
+    /// every replica sees alike, for a machine that expires things. By default the stamp
+    /// is ignored.
+    mutating func apply(_ command: Command, at index: LogIndex, stampedAt time: Int64) -> Reply
+
     /// The whole state as bytes, for log compaction and for catching up a replica that
     /// is too far behind for the log (InstallSnapshot).
     func snapshot() -> [UInt8]
@@ -32,4 +38,10 @@ public protocol StateMachine: Sendable {
     static func decode(command: [UInt8]) throws -> Command
     static func encode(reply: Reply) -> [UInt8]
     static func decode(reply: [UInt8]) throws -> Reply
+}
+
+extension StateMachine {
+    public mutating func apply(_ command: Command, at index: LogIndex, stampedAt time: Int64) -> Reply {
+        apply(command, at: index)
+    }
 }

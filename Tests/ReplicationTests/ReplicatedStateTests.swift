@@ -89,4 +89,20 @@ import Testing
         }
         #expect(state.appliedIndex == 1 && state.appliedCommands == 0)
     }
+
+    @Test func aRequestIsTimedByTheLeadersStampNotByTheServerThatTookIt() throws {
+        var state = ReplicatedState<KVStore>()
+        let open = KVRequest.openSession(time: .zero)
+        let opened = replies(
+            state.apply(entry(1, [BatchItem(origin: nil, command: open.encoded())], time: 1_000_000_000)))
+        guard case .sessionOpened(let id)? = opened.first ?? nil else {
+            Issue.record("no session opened: \(opened)")
+            return
+        }
+        // 61 s later by the leader's stamp, while the server that took it stamped 0.
+        let late = KVRequest(session: id, sequence: 1, command: .put(key: "a", value: "1"), time: .zero)
+        let result = replies(
+            state.apply(entry(2, [BatchItem(origin: nil, command: late.encoded())], time: 62_000_000_000)))
+        #expect(result == [.sessionExpired])
+    }
 }
