@@ -138,14 +138,33 @@ public struct ReplicaCore<Consensus: ConsensusCore, Machine: StateMachine>: Send
     }
 
     /// Log compaction, asked for by `compactionDue`: the machine's image at its applied
-    /// index replaces the log up to it.
+    /// index replaces the log up to it. Encodes the image here; a driver that would
+    /// rather encode it elsewhere uses `compactionImage()` and `compact(through:data:at:into:)`.
     @inlinable
     public mutating func compact(at now: Instant, into actions: inout Actions) {
-        guard begin(now) else { return }
+        guard let (index, image) = compactionImage() else {
+            if begin(now) { settle(&actions) }
+            return
+        }
+        compact(through: index, data: image.snapshot(), at: now, into: &actions)
+    }
+
+    /// The state to compact the log to, asked for by `compactionDue`: the applied index
+    /// and a copy of the replicated state (copy-on-write, so cheap) whose `snapshot()`
+    /// a driver may encode off its event loop; nil when nothing new was applied.
+    @inlinable
+    public mutating func compactionImage() -> (index: LogIndex, image: ReplicatedState<Machine>)? {
         compactionQueued = false
-        let index = state.appliedIndex
-        if index > compactedThrough {
-            let data = state.snapshot()
+        guard stopped == nil, state.appliedIndex > compactedThrough else { return nil }
+        return (state.appliedIndex, state)
+    }
+
+    /// Compacts the log through `index` with `data`, the encoded image
+    /// `compactionImage()` gave; nothing when a newer snapshot came meanwhile.
+    @inlinable
+    public mutating func compact(through index: LogIndex, data: [UInt8], at now: Instant, into actions: inout Actions) {
+        guard begin(now) else { return }
+        if index > compactedThrough, index <= state.appliedIndex {
             _compactedThrough = index
             drive(&actions) { core, now, out in core.compact(through: index, data: data, at: now, into: &out) }
         }

@@ -1,6 +1,7 @@
 import Logging
 import Metrics
 import NIOCore
+import NIOPosix
 import Raft
 import Replication
 import Storage
@@ -37,6 +38,8 @@ final class ReplicaNode<Machine: StateMachine>: PeerInbox, @unchecked Sendable {
     /// Called once the node has stopped (closing the client port, for one).
     var onStop: [() -> Void] = []
     let metrics: ServerMetrics
+    /// Encodes snapshots for log compaction, off the event loop.
+    let snapshotPool = NIOThreadPool(numberOfThreads: 1)
     /// Publishes the core's state to the gauges after each step (see `Metrics.swift`).
     var observer: CoreMetricsObserver
 
@@ -77,6 +80,7 @@ final class ReplicaNode<Machine: StateMachine>: PeerInbox, @unchecked Sendable {
         logger.info(
             "recovered \(recovered.hardState), snapshot through \(recovered.baseIndex), log through \(recovered.lastIndex)"
         )
+        snapshotPool.start()
         disk = DiskWriter(
             storage: storage, metrics: metrics,
             synced: { [weak self] id in
@@ -98,6 +102,7 @@ final class ReplicaNode<Machine: StateMachine>: PeerInbox, @unchecked Sendable {
         stopped = true
         wake?.cancel()
         disk.stop()
+        snapshotPool.shutdownGracefully { _ in }
     }
 
     // MARK: Inputs
@@ -168,10 +173,11 @@ final class ReplicaNode<Machine: StateMachine>: PeerInbox, @unchecked Sendable {
             // After the rest of this burst of input, so that it joins the batch.
             loop.execute { self.step { core, now, out in core.proposeBatch(at: now, into: &out) } }
         }
-        if actions.compactionDue {
-            loop.execute {
-                self.step { core, now, out in core.compact(at: now, into: &out) }
-                self.logger.debug("compacted the log through \(self.core.compactedThrough)")
+        if actions.compactionDue, let (index, image) = core.compactionImage() {
+            // Encoding a large machine takes long: off the event loop, then back.
+            snapshotPool.runIfActive(eventLoop: loop) { image.snapshot() }.whenSuccess { [self] data in
+                step { core, now, out in core.compact(through: index, data: data, at: now, into: &out) }
+                logger.debug("compacted the log through \(index) (\(data.count) bytes)")
             }
         }
         if actions.caughtUp {

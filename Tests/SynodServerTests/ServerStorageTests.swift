@@ -75,4 +75,35 @@ import Testing
             _ = try await Server.start(configuration, bootstrap: false, logger: Self.logger)
         }
     }
+
+    @Test func aServerCompactsItsLogOffTheEventLoopAndRestartsFromTheSnapshot() async throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var configuration = try configuration(directory: directory)
+        configuration.snapshotEvery = 10
+        let server = try await Server.start(configuration, bootstrap: true, logger: Self.logger)
+        let port = try #require(server.clientPort)
+        let written = poll(timeout: 10) { () -> Bool? in
+            guard let client = try? RESPClient(host: "127.0.0.1", port: port) else { return nil }
+            for i in 0..<50 {
+                guard (try? client.call("SET", "k\(i)", "v\(i)")) == .ok else { return nil }
+            }
+            return true
+        }
+        #expect(written == true, "the single-node server never accepted the writes")
+        let snapshot = directory + "/wal/snapshot"
+        let compacted = poll(timeout: 10) { FileManager.default.fileExists(atPath: snapshot) ? true : nil }
+        #expect(compacted == true, "no snapshot was written after 50 writes with --snapshot-every 10")
+        await server.shutdown()
+
+        let again = try await Server.start(configuration, bootstrap: false, logger: Self.logger)
+        let againPort = try #require(again.clientPort)
+        let values = poll(timeout: 10) { () -> [RESPValue]? in
+            guard let client = try? RESPClient(host: "127.0.0.1", port: againPort) else { return nil }
+            return try? [client.call("GET", "k0"), client.call("GET", "k49")]
+        }
+        #expect(
+            values == [.bulk("v0"), .bulk("v49")], "the restarted server lost writes: \(String(describing: values))")
+        await again.shutdown()
+    }
 }
