@@ -52,34 +52,8 @@ final class ReplicaNode<Machine: StateMachine>: PeerInbox, @unchecked Sendable {
         self.logger = logger
         metrics = ServerMetrics(node: configuration.id, factory: configuration.metricsFactory ?? MetricsSystem.factory)
         observer = CoreMetricsObserver(metrics: metrics)
-        let (storage, recovered) = try FileStorage.open(directory: configuration.dataDirectory + "/wal")
-        for note in recovered.notes { logger.warning("storage recovery: \(note)") }
-        let catchUp = recovered.damage.map { CatchUp(possibleEnd: $0.possibleEnd, term: recovered.hardState.term) }
-        if let damage = recovered.damage {
-            logger.error(
-                "storage recovery cut away damage that may have held acknowledged entries: \(damage); rejoining without a vote until caught up"
-            )
-        }
-        let log = RaftLog(
-            baseIndex: recovered.baseIndex, baseTerm: recovered.snapshot?.lastTerm ?? .zero, entries: recovered.entries)
-        var seed = SeededGenerator(seed: UInt64.random(in: 1...UInt64.max))
-        let now = clock.now()
-        let raft = RaftNode(
-            id: configuration.id, members: configuration.members, configuration: configuration.raft,
-            hardState: recovered.hardState, snapshot: recovered.snapshot, log: log, catchUp: catchUp,
-            now: now, random: SeededGenerator(seed: seed.next()))
-        do {
-            core = try Core(
-                consensus: raft, snapshot: recovered.snapshot, options: configuration.replica, now: now,
-                random: SeededGenerator(seed: seed.next()),
-                stampOffset: MonotonicClock.wallNow().nanoseconds - now.nanoseconds)
-        } catch {
-            throw .corrupt(
-                file: configuration.dataDirectory + "/wal/snapshot", offset: 0, reason: "state machine: \(error)")
-        }
-        logger.info(
-            "recovered \(recovered.hardState), snapshot through \(recovered.baseIndex), log through \(recovered.lastIndex)"
-        )
+        let storage: FileStorage
+        (storage, core) = try Self.recover(configuration, now: clock.now(), logger: logger)
         snapshotPool.start()
         disk = DiskWriter(
             storage: storage, metrics: metrics,
