@@ -69,7 +69,6 @@ let package = Package(
             name: "Lab",
             dependencies: [
                 "SynodCore", "Raft", "Paxos", "Simulation", "Checker", "KV",
-                .product(name: "HeapModule", package: "swift-collections"),
             ],
             swiftSettings: strict
         ),

@@ -3,12 +3,9 @@ import Raft
 import Replication
 import SynodCore
 
-/// Something that happens at an instant of virtual time. Events at the same instant
-/// run in the order they were scheduled (`sequence`), so a run never depends on a tie.
-struct Event: Comparable, Sendable {
-    var time: Instant
-    var sequence: UInt64
-    var kind: Kind
+/// What happens at an instant of a cluster's virtual time; `EventQueue` orders them.
+enum Event {
+    typealias Scheduled = EventQueue<Kind>.Entry
 
     enum Kind: Sendable {
         case deliver(Envelope<RaftMessage>)
@@ -42,10 +39,4 @@ struct Event: Comparable, Sendable {
         case livenessProbe
         case livenessDeadline
     }
-
-    static func < (lhs: Event, rhs: Event) -> Bool {
-        lhs.time < rhs.time || (lhs.time == rhs.time && lhs.sequence < rhs.sequence)
-    }
-
-    static func == (lhs: Event, rhs: Event) -> Bool { lhs.time == rhs.time && lhs.sequence == rhs.sequence }
 }

@@ -1,5 +1,4 @@
 import Checker
-import HeapModule
 import KV
 import Paxos
 import Raft
@@ -27,8 +26,7 @@ public struct Simulation {
     public internal(set) var now: Instant = .zero
     public internal(set) var report: SimulationReport
 
-    var queue = Heap<Event>()
-    var sequence: UInt64 = 0
+    var queue = EventQueue<Event.Kind>()
     /// The servers, nil while crashed: each a `ReplicaCore` around its consensus core,
     /// the same value `synod serve` runs. Per-server bookkeeping lives in parallel arrays
     /// so that reading it never copies a core.
@@ -183,9 +181,9 @@ public struct Simulation {
     public mutating func run(trace: ((String) -> Void)? = nil) -> SimulationReport {
         self.trace = trace
         let end = Instant.zero + options.duration
-        while report.violation == nil, let next = queue.popMin() {
+        while report.violation == nil, let next = queue.next() {
             if next.time > end && (livenessMet || next.time > options.healTime + options.livenessBound) {
-                queue.insert(next)
+                queue.putBack(next)
                 break
             }
             run(next)
@@ -199,9 +197,9 @@ public struct Simulation {
 
     /// Runs events up to and including `deadline` (or the first violation).
     public mutating func run(until deadline: Instant) {
-        while report.violation == nil, let next = queue.popMin() {
+        while report.violation == nil, let next = queue.next() {
             if next.time > deadline {
-                queue.insert(next)
+                queue.putBack(next)
                 break
             }
             run(next)
@@ -212,7 +210,7 @@ public struct Simulation {
 
     public mutating func run(for span: TimeSpan) { run(until: now + span) }
 
-    mutating func run(_ event: Event) {
+    mutating func run(_ event: Event.Scheduled) {
         if let every = sampleInterval, event.time >= nextSample { takeSamples(until: event.time, every: every) }
         now = event.time
         report.events += 1
@@ -220,11 +218,10 @@ public struct Simulation {
     }
 
     mutating func schedule(at time: Instant, _ kind: Event.Kind) {
-        sequence += 1
-        queue.insert(Event(time: time, sequence: sequence, kind: kind))
+        queue.schedule(at: time, kind)
     }
 
-    mutating func handle(_ event: Event) {
+    mutating func handle(_ event: Event.Scheduled) {
         switch event.kind {
         case .deliver(let envelope):
             deliver(envelope)

@@ -1,4 +1,5 @@
 import Checker
+import Simulation
 import SynodCore
 
 /// The book's clock-skew scenario, run: three replicas of a last-write-wins register,

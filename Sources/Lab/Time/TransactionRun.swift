@@ -1,5 +1,6 @@
 import Checker
 import KV
+import Simulation
 import SynodCore
 
 /// One replicated group serving timestamped transactions, as Spanner and CockroachDB do

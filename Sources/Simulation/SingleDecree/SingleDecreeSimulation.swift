@@ -1,4 +1,3 @@
-import HeapModule
 import Paxos
 import SynodCore
 
@@ -19,8 +18,7 @@ public struct SingleDecreeSimulation {
     public internal(set) var now: Instant = .zero
     public internal(set) var report: SingleDecreeReport
 
-    var queue = Heap<SingleDecreeEvent>()
-    var sequence: UInt64 = 0
+    var queue = EventQueue<SingleDecreeEvent>()
     /// The nodes' cores, nil while crashed.
     var nodes: [SingleDecree.Node?]
     var incarnations: [Int]
@@ -134,9 +132,9 @@ public struct SingleDecreeSimulation {
 
     /// Runs events up to and including `deadline` (or the first violation).
     public mutating func run(until deadline: Instant) {
-        while report.violation == nil, let next = queue.popMin() {
+        while report.violation == nil, let next = queue.next() {
             if next.time > deadline {
-                queue.insert(next)
+                queue.putBack(next)
                 break
             }
             now = next.time
@@ -151,7 +149,7 @@ public struct SingleDecreeSimulation {
         }
     }
 
-    mutating func handle(_ kind: SingleDecreeEvent.Kind) {
+    mutating func handle(_ kind: SingleDecreeEvent) {
         switch kind {
         case .deliver(let envelope):
             let slot = envelope.to.rawValue - 1
@@ -243,9 +241,8 @@ public struct SingleDecreeSimulation {
             : diskRandom.span(.microseconds(20), .microseconds(200))
     }
 
-    mutating func schedule(at time: Instant, _ kind: SingleDecreeEvent.Kind) {
-        sequence += 1
-        queue.insert(SingleDecreeEvent(time: time, sequence: sequence, kind: kind))
+    mutating func schedule(at time: Instant, _ kind: SingleDecreeEvent) {
+        queue.schedule(at: time, kind)
     }
 
     mutating func fail(_ kind: Violation.Kind, _ invariant: String, _ detail: String) {
@@ -268,25 +265,12 @@ public struct SingleDecreeSimulation {
     }
 }
 
-/// Something that happens at an instant of a single-decree run; ties run in the order
-/// they were scheduled.
-struct SingleDecreeEvent: Comparable, Sendable {
-    var time: Instant
-    var sequence: UInt64
-    var kind: Kind
-
-    enum Kind: Sendable {
-        case deliver(Envelope<SingleDecree.Message>)
-        case wake(slot: Int, incarnation: Int)
-        case syncDone(slot: Int, incarnation: Int, through: PersistID)
-        case propose(slot: Int, SingleDecree.InstanceID, SingleDecree.Value)
-        case restart(slot: Int)
-        case networkFault, crashFault, diskFault, heal, livenessDeadline
-    }
-
-    static func < (lhs: Self, rhs: Self) -> Bool {
-        lhs.time < rhs.time || (lhs.time == rhs.time && lhs.sequence < rhs.sequence)
-    }
-
-    static func == (lhs: Self, rhs: Self) -> Bool { lhs.time == rhs.time && lhs.sequence == rhs.sequence }
+/// What happens at an instant of a single-decree run; `EventQueue` orders them.
+enum SingleDecreeEvent: Sendable {
+    case deliver(Envelope<SingleDecree.Message>)
+    case wake(slot: Int, incarnation: Int)
+    case syncDone(slot: Int, incarnation: Int, through: PersistID)
+    case propose(slot: Int, SingleDecree.InstanceID, SingleDecree.Value)
+    case restart(slot: Int)
+    case networkFault, crashFault, diskFault, heal, livenessDeadline
 }
