@@ -21,6 +21,8 @@ struct FollowerProgress: Sendable {
     struct Inflight: Sendable {
         var last: LogIndex
         var bytes: Int
+        /// The heartbeat round it was sent in.
+        var round: UInt64
     }
 
     /// Forgets what was in flight up to `index` (acknowledged), or everything.
@@ -110,7 +112,7 @@ extension RaftNode {
                 if log.term(at: progress.matchIndex) != nil { prev = progress.matchIndex }
             } else {
                 let bytes = entries.reduce(0) { $0 + $1.data.count + 32 }
-                sent = FollowerProgress.Inflight(last: entries.last!.index, bytes: bytes)
+                sent = FollowerProgress.Inflight(last: entries.last!.index, bytes: bytes, round: round)
             }
         }
         let request = AppendEntries(
@@ -205,10 +207,13 @@ extension RaftNode {
         defer { sendTimeoutNowIfReady(slot: slot) }
         guard var progress = leading({ $0.progress[slot] }) else { return }
         if response.success {
-            if isThrottled(progress), response.matchIndex <= progress.matchIndex {
-                // Throttled, and the follower answered without catching up (a bare
-                // heartbeat at its match index): what was in flight is lost. Probe again
-                // from the match, or replication to it would stall for good.
+            if isThrottled(progress), response.matchIndex <= progress.matchIndex,
+                let oldest = progress.inflight.first, response.round > oldest.round
+            {
+                // Throttled, and the follower answered a message sent in a later round
+                // than the oldest append in flight without catching up: that append is
+                // lost. Probe again from the match, or replication to it would stall for
+                // good. An answer to an earlier bare heartbeat says nothing of it.
                 progress.isProbing = true
                 progress.acknowledge(through: nil)
                 progress.nextIndex = progress.matchIndex.advanced(by: 1)

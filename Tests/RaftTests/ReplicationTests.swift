@@ -395,3 +395,29 @@ extension FlowControlTests {
         #expect(cluster[2].log.lastIndex == cluster[1].log.lastIndex, "replication to the follower stalled")
     }
 }
+
+extension FlowControlTests {
+    /// Reported: with at most 2 appends in flight and lossless, in-order delivery, the
+    /// answer to a bare heartbeat sent while the follower was throttled was taken for a
+    /// sign that the appends were lost: the leader probed again, sent entries twice, and
+    /// the follower fell behind.
+    @Test("on a lossless in-order link a throttled follower gets every entry exactly once")
+    func heartbeatAnswersWhileThrottledDoNotResend() {
+        var configuration = RaftConfiguration()
+        configuration.maxInflightAppends = 2
+        var cluster = clusterWithLeader(configuration: configuration)
+        cluster.settle()
+        let before = cluster.sent[1, default: []].count
+        // Proposals keep coming while messages travel one at a time, in order, none lost.
+        for step in 0..<60 {
+            if step % 2 == 0, step < 30 { cluster.propose([UInt8(step)], on: 1) }
+            for id in cluster.members { cluster.sync(id) }
+            if !cluster.network.isEmpty { cluster.deliver(cluster.network.removeFirst()) }
+        }
+        cluster.settle()
+        let appends = Array(cluster.sent[1, default: []].dropFirst(before)).to(2).appends
+        let indexes = appends.flatMap { $0.entries.map(\.index) }
+        #expect(Set(indexes).count == indexes.count, "entries sent to node 2 more than once: \(indexes)")
+        #expect(cluster[2].log.lastIndex == cluster[1].log.lastIndex, "node 2 was left behind")
+    }
+}
