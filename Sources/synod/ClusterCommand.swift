@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Raft
 import SynodServer
 
 /// `synod cluster start|status|stop`: a local cluster of real `synod serve` processes on
@@ -86,9 +87,16 @@ struct ClusterStart: ParsableCommand {
     @Option(help: "Seconds to wait for the cluster to serve.")
     var timeout = 20
 
+    @Option(help: "How often the leader sends heartbeats (passed to every synod serve).")
+    var heartbeatInterval = RaftConfiguration().heartbeatInterval
+
+    @Option(help: "The minimum election timeout, at least 5 heartbeat intervals (passed to every synod serve).")
+    var electionTimeout = RaftConfiguration().electionTimeoutMin
+
     func validate() throws {
         guard (1...9).contains(nodes) else { throw ValidationError("--nodes must be 1...9") }
         guard (1_024...65_000).contains(basePort) else { throw ValidationError("--base-port must be 1024...65000") }
+        try ServeCommand.validateTiming(heartbeat: heartbeatInterval, election: electionTimeout)
     }
 
     func run() throws {
@@ -111,7 +119,8 @@ struct ClusterStart: ParsableCommand {
             let data = "\(dir)/n\(node.id)"
             var arguments = [
                 "serve", "--id", "\(node.id)", "--cluster", peers, "--data", data, "--client-port",
-                "\(node.clientPort)",
+                "\(node.clientPort)", "--heartbeat-interval", "\(heartbeatInterval)", "--election-timeout",
+                "\(electionTimeout)",
             ]
             if !FileManager.default.fileExists(atPath: data) { arguments.append("--bootstrap") }
             launched[index].pid = try spawnSelf(arguments, output: .detached(log: "\(dir)/n\(node.id).log"))

@@ -43,6 +43,15 @@ struct ServeCommand: ParsableCommand {
     @Flag(help: "Allow an empty data directory: only when the whole cluster is new.")
     var bootstrap = false
 
+    @Option(help: "How often the leader sends heartbeats (e.g. 10ms, 100ms).")
+    var heartbeatInterval = RaftConfiguration().heartbeatInterval
+
+    @Option(
+        help:
+            "The minimum election timeout: a follower that hears no leader this long campaigns (after a random wait of up to as long again). At least 5 heartbeat intervals."
+    )
+    var electionTimeout = RaftConfiguration().electionTimeoutMin
+
     @Option(help: "How reads are confirmed: readindex or lease.")
     var readMode = "readindex"
 
@@ -68,7 +77,28 @@ struct ServeCommand: ParsableCommand {
             throw ValidationError("--read-mode: readindex or lease")
         }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
+        try Self.validateTiming(heartbeat: heartbeatInterval, election: electionTimeout)
         _ = try members()
+    }
+
+    /// The heartbeat must be positive and the election timeout at least five heartbeat
+    /// intervals, so that a few lost heartbeats do not start an election; a day at most.
+    static func validateTiming(heartbeat: TimeSpan, election: TimeSpan) throws {
+        guard heartbeat > .zero, heartbeat <= .seconds(60) else {
+            throw ValidationError("--heartbeat-interval must be longer than zero and at most 60s.")
+        }
+        guard election >= heartbeat * 5, election <= .seconds(86_400) else {
+            throw ValidationError(
+                "--election-timeout must be at least 5 × --heartbeat-interval (\(heartbeat * 5)) and at most 24h; got \(election)."
+            )
+        }
+    }
+
+    /// The Raft timing these options ask for; the lease is derived from it.
+    var raftConfiguration: RaftConfiguration {
+        RaftConfiguration(
+            heartbeatInterval: heartbeatInterval, electionTimeoutMin: electionTimeout,
+            electionTimeoutMax: electionTimeout * 2)
     }
 
     func members() throws -> [NodeID: String] {
@@ -95,7 +125,7 @@ struct ServeCommand: ParsableCommand {
         let logger = Logger(label: label)
         var configuration = ServerConfiguration(
             id: NodeID(id), peers: try members(), clusterID: clusterID, dataDirectory: data, clientHost: clientHost,
-            clientPort: clientPort, maxFrameSize: maxFrameSize)
+            clientPort: clientPort, raft: raftConfiguration, maxFrameSize: maxFrameSize)
         configuration.readConfirmation = readMode == "lease" ? .lease : .readIndex
         if let metricsPort {
             // Once per process: the server's metrics (and any library's) go to this registry.

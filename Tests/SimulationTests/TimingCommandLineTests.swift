@@ -1,0 +1,37 @@
+import Foundation
+import SynodTestSupport
+import Testing
+
+/// `synod serve` and `synod cluster start` take the heartbeat interval and the election
+/// timeout; values that would let a few lost heartbeats start an election are refused
+/// with exit 2 before anything is created.
+@Suite struct TimingCommandLineTests {
+    static let serve = [
+        "serve", "--id", "1", "--cluster", "1=127.0.0.1:23999", "--data", "/nonexistent/synod-timing",
+        "--client-port", "23998",
+    ]
+
+    @Test(arguments: [
+        (["--heartbeat-interval", "100ms", "--election-timeout", "200ms"], "at least 5 × --heartbeat-interval"),
+        (["--heartbeat-interval", "0ms"], "--heartbeat-interval must be longer than zero"),
+        (["--election-timeout", "20ms"], "at least 5 × --heartbeat-interval (50ms)"),
+    ])
+    func timingThatInvitesSpuriousElectionsIsRefused(flags: [String], message: String) throws {
+        for command in [Self.serve, ["cluster", "start", "--dir", "/nonexistent/synod-timing"]] {
+            let arguments = command + flags
+            let outcome = try CommandLineTests.synod(arguments)
+            #expect(outcome.status == 2, CommandLineTests.describe(arguments, outcome))
+            #expect(outcome.errors.contains(message), CommandLineTests.describe(arguments, outcome))
+        }
+        #expect(!FileManager.default.fileExists(atPath: "/nonexistent/synod-timing"))
+    }
+
+    @Test func bothCommandsDocumentTheTimingFlags() throws {
+        for command in [["serve", "--help"], ["cluster", "start", "--help"]] {
+            let outcome = try CommandLineTests.synod(command)
+            #expect(outcome.status == 0, CommandLineTests.describe(command, outcome))
+            #expect(outcome.output.contains("--heartbeat-interval"), CommandLineTests.describe(command, outcome))
+            #expect(outcome.output.contains("--election-timeout"), CommandLineTests.describe(command, outcome))
+        }
+    }
+}
