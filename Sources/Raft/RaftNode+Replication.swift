@@ -203,6 +203,9 @@ extension RaftNode {
 
     mutating func handleAppendResponse(_ response: AppendEntriesResponse, from follower: NodeID) {
         guard let slot = leading({ $0.slot(of: follower) }) ?? nil else { return }
+        // A follower cannot hold more than this leader sent it: an answer that says so is
+        // forged or corrupt, and counting it could commit an entry no majority holds.
+        guard !response.success || response.matchIndex <= log.lastIndex else { return }
         heard(from: slot, round: response.round)
         defer { sendTimeoutNowIfReady(slot: slot) }
         guard var progress = leading({ $0.progress[slot] }) else { return }

@@ -421,3 +421,23 @@ extension FlowControlTests {
         #expect(cluster[2].log.lastIndex == cluster[1].log.lastIndex, "node 2 was left behind")
     }
 }
+
+/// A peer's answer is checked against what the leader sent before it counts.
+@Suite struct ImpossibleAnswerTests {
+    @Test func anAcknowledgementBeyondTheLeadersLogIsIgnoredNotCounted() {
+        var cluster = clusterWithLeader()
+        cluster.settle()
+        let committed = cluster[1].commitIndex
+        // Node 3 is gone; the new entry reaches no follower.
+        cluster.down = [3]
+        _ = cluster.take(to: 2)
+        cluster.propose([42], on: 1)
+        _ = cluster.take(to: 2)
+        cluster.sync(1)
+        let last = cluster[1].log.lastIndex
+        // A forged (or corrupted) answer claims node 2 holds far more than was ever sent.
+        let forged = AppendEntriesResponse.accepted(term: cluster[1].term, matchIndex: last.advanced(by: 1_000))
+        cluster.receive(.appendEntriesResponse(forged), from: 2, to: 1)
+        #expect(cluster[1].commitIndex == committed, "an impossible acknowledgement let the leader commit alone")
+    }
+}

@@ -74,15 +74,16 @@ import Testing
     }
 
     static let edgeCases: [PeerFrame] = {
-        let big = Term(UInt64(Int.max))
-        let bigIndex = LogIndex(UInt64(Int.max))
+        let limit: UInt64 = 1 << 62
+        let big = Term(limit)
+        let bigIndex = LogIndex(limit)
         let large = (0..<(1 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 31) }
         func raft(_ message: RaftMessage) -> PeerFrame {
-            .raft(Envelope(from: NodeID(Int.max), to: 1, message: message))
+            .raft(Envelope(from: NodeID(Int(limit)), to: 1, message: message))
         }
         return [
             .hello(.init(protocolVersion: .max, clusterID: "", from: 1, to: 2)),
-            .hello(.init(protocolVersion: 0, clusterID: "кластер 🙂", from: 65_536, to: NodeID(Int.max))),
+            .hello(.init(protocolVersion: 0, clusterID: "кластер 🙂", from: 65_536, to: NodeID(Int(limit)))),
             .refused(reason: "cluster id \"b\" does not match"),
             .forward(id: .max, request: []),
             .forwardReply(session: 0, id: 0, reply: large),
@@ -114,12 +115,12 @@ import Testing
             raft(
                 .installSnapshot(
                     InstallSnapshot(
-                        term: 2, lastIndex: 100, lastTerm: 2, offset: Int.max, data: large[17..<4_000], done: true,
+                        term: 2, lastIndex: 100, lastTerm: 2, offset: Int(limit), data: large[17..<4_000], done: true,
                         round: 99))),
             raft(.installSnapshotResponse(InstallSnapshotResponse(term: 2, lastIndex: 100, received: 0, done: false))),
             raft(
                 .installSnapshotResponse(
-                    InstallSnapshotResponse(term: 2, lastIndex: 100, received: Int.max, done: true, round: .max))),
+                    InstallSnapshotResponse(term: 2, lastIndex: 100, received: Int(limit), done: true, round: .max))),
         ]
     }()
 
@@ -243,13 +244,13 @@ struct RandomFrames {
 
     mutating func pick<T>(_ choices: [T]) -> T { choices[int(0...(choices.count - 1))] }
 
-    /// Small, boundary and arbitrary values up to `Int.max`: varints of every length
+    /// Small, boundary and arbitrary values up to the wire's limit (2⁶²): varints of every length
     /// that terms, indexes and offsets may take on the wire.
     mutating func wireValue() -> UInt64 {
         switch int(0...3) {
         case 0: UInt64(int(0...200))
-        case 1: pick([0, 1, 127, 128, 16_383, 16_384, UInt64(UInt32.max), UInt64(Int.max)])
-        default: (random.next() >> 1) >> UInt64(int(0...62))
+        case 1: pick([0, 1, 127, 128, 16_383, 16_384, UInt64(UInt32.max), 1 << 62])
+        default: (random.next() >> 2) >> UInt64(int(0...61))
         }
     }
 

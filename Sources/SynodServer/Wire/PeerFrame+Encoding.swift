@@ -108,8 +108,9 @@ extension BinaryWriter {
 
 extension BinaryReader {
     /// The largest term, index or offset the wire accepts, so that a peer cannot hand
-    /// the core a value whose arithmetic traps (`Term.next`, `LogIndex.distance`).
-    static let wireValueLimit = UInt64(Int.max)
+    /// the core a value whose arithmetic traps (`Term.next`, `LogIndex.advanced(by:)`,
+    /// an offset plus a chunk's length): 2⁶² leaves room for any step the core takes.
+    static let wireValueLimit: UInt64 = 1 << 62
 
     mutating func readNodeID() throws(BinaryDecodingError) -> NodeID {
         let start = offset
