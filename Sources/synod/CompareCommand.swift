@@ -53,7 +53,9 @@ struct CompareCommand: ParsableCommand {
     func validate() throws {
         _ = try compared()
         if seeds < 1 { throw ValidationError("--seeds must be at least 1.") }
-        if nodes < 1 { throw ValidationError("--nodes must be at least 1.") }
+        if !(1...64).contains(nodes) {
+            throw ValidationError("--nodes must be 1...64 (the checkers keep servers in 64-bit sets).")
+        }
         if duration <= .zero { throw ValidationError("--duration must be longer than zero.") }
         if rate < 1 || rate > 1_000_000 { throw ValidationError("--rate must be between 1 and 1000000.") }
         if quorums.phase1Quorum != nil || quorums.phase2Quorum != nil {

@@ -87,8 +87,8 @@ struct SimCommand: ParsableCommand {
         if let seeds, seeds < 1 {
             throw ValidationError("--seeds must be at least 1.")
         }
-        if nodes < 1 {
-            throw ValidationError("--nodes must be at least 1.")
+        if !(1...64).contains(nodes) {
+            throw ValidationError("--nodes must be 1...64 (the checkers keep servers in 64-bit sets).")
         }
         try quorums.validate(for: `protocol`, nodes: nodes)
         try validateForProtocol()

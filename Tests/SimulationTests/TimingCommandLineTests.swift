@@ -35,3 +35,18 @@ import Testing
         }
     }
 }
+
+/// Cluster sizes the checkers cannot track are refused up front (exit 2), not by a trap.
+@Suite struct NodeCountCommandLineTests {
+    @Test(arguments: [
+        ["sim", "--nodes", "65", "--seeds", "1"],
+        ["sim", "--protocol", "multipaxos", "--nodes", "65", "--seeds", "1"],
+        ["compare", "--nodes", "65", "--seeds", "1"],
+        ["sim", "--nodes", "0", "--seeds", "1"],
+    ])
+    func anOutOfRangeClusterSizeExitsTwoWithItsReason(arguments: [String]) throws {
+        let outcome = try CommandLineTests.synod(arguments)
+        #expect(outcome.status == 2, CommandLineTests.describe(arguments, outcome))
+        #expect(outcome.errors.contains("--nodes must be 1...64"), CommandLineTests.describe(arguments, outcome))
+    }
+}
