@@ -45,13 +45,18 @@ extension ReplicaCore {
     mutating func readPointRefused(_ id: UInt64, _ actions: inout Actions) {
         guard let read = reads[id] else { return }
         if now >= read.deadline {
-            reads.removeValue(forKey: id)
-            actions.reads.append((read.token, false))
+            failRead(id, &actions)
         } else {
             let again = min(now + options.retryPause, read.deadline)
             reads[id]?.retryAt = again
             nextSweep = min(nextSweep, again)
         }
+    }
+
+    /// Answers read `id` with no read point: its deadline passed.
+    @inlinable
+    mutating func failRead(_ id: UInt64, _ actions: inout Actions) {
+        if let read = reads.removeValue(forKey: id) { actions.reads.append((read.token, false)) }
     }
 
     /// Serves the reads whose point the machine has applied.
@@ -80,8 +85,7 @@ extension ReplicaCore {
         for id in reads.keys.sorted() {
             guard let read = reads[id] else { continue }
             if now >= read.deadline {
-                reads.removeValue(forKey: id)
-                actions.reads.append((read.token, false))
+                failRead(id, &actions)
             } else if let again = read.retryAt, again <= now {
                 reads[id]?.retryAt = nil
                 askReadPoint(id, &actions)

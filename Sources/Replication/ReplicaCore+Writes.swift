@@ -71,10 +71,10 @@ extension ReplicaCore {
             guard consensus.isLeader else { return self.answer(answer, .failed("not the leader"), &actions) }
             enqueue(item, answer: answer, &actions)
         case .reply(let session, let id, let outcome):
-            guard session == self.session, let write = writes[id] else { return }
+            guard session == self.session, writes[id] != nil else { return }
             if case .failed = outcome {
                 // The leader could not apply it (it lost leadership): route it again soon.
-                retry(id, at: min(now + options.retryPause, write.deadline))
+                retrySoon(id)
             } else {
                 complete(id, outcome, &actions)
             }
@@ -127,8 +127,11 @@ extension ReplicaCore {
         nextSweep = min(nextSweep, write.retryAt)
     }
 
+    /// Routes a pending write again after the retry pause (no later than its deadline).
     @inlinable
-    mutating func retry(_ sequence: UInt64, at instant: Instant) {
+    mutating func retrySoon(_ sequence: UInt64) {
+        guard let write = writes[sequence] else { return }
+        let instant = min(now + options.retryPause, write.deadline)
         writes[sequence]?.retryAt = instant
         nextSweep = min(nextSweep, instant)
     }
@@ -217,9 +220,7 @@ extension ReplicaCore {
             for answer in answers {
                 switch answer {
                 case .local(let sequence):
-                    if let write = writes[sequence] {
-                        retry(sequence, at: min(now + options.retryPause, write.deadline))
-                    }
+                    retrySoon(sequence)
                 case .peer:
                     self.answer(answer, .failed("the leader refused the proposal"), &actions)
                 }

@@ -229,18 +229,19 @@ public struct ReplicaCore<Consensus: ConsensusCore, Machine: StateMachine>: Send
         if let snapshot = actions.consensus.restored, snapshot.lastIndex != restoredBefore {
             restore(snapshot, &actions)
         }
-        let committed = actions.consensus.committed
-        if committed.count > committedBefore {
+        // The output's arrays are bound only when they grew: most inputs add nothing to
+        // them, and each binding costs a retain on the hot path.
+        if actions.consensus.committed.count > committedBefore {
+            let committed = actions.consensus.committed
             for entry in committed[committedBefore...] where stopped == nil { apply(entry, &actions) }
             afterApplying(&actions)
         }
-        let points = actions.consensus.reads
-        if points.count > readsBefore {
-            readyReads.append(contentsOf: points[readsBefore...])
+        if actions.consensus.reads.count > readsBefore {
+            readyReads.append(contentsOf: actions.consensus.reads[readsBefore...])
             serveReadyReads(&actions)
         }
-        let failed = actions.consensus.failedReads
-        if failed.count > failedBefore {
+        if actions.consensus.failedReads.count > failedBefore {
+            let failed = actions.consensus.failedReads
             for id in failed[failedBefore...] { readPointRefused(id, &actions) }
         }
         if catchingUp, !consensus.isCatchingUp {

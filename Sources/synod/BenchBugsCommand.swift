@@ -88,11 +88,8 @@ struct PlantedBug: Sendable {
     static func raft(_ bug: RaftBug, faults: FaultProfile, nodes: Int = 5) -> PlantedBug {
         var profile = "--faults \(faults.rawValue)"
         if nodes != 5 { profile += " --nodes \(nodes)" }
-        return PlantedBug(name: bug.rawValue, profile: profile) { seed, withBug in
-            var options = SimulationOptions(nodes: nodes, faults: faults)
-            if withBug { options.raft.bugs = [bug] }
-            var simulation = Simulation(options: options, seed: seed)
-            return simulation.run().violation != nil
+        return simulated(bug.rawValue, profile, SimulationOptions(nodes: nodes, faults: faults)) {
+            $0.raft.bugs = [bug]
         }
     }
 
@@ -106,20 +103,25 @@ struct PlantedBug: Sendable {
     }
 
     static func multiPaxos(_ bug: MultiPaxosBug) -> PlantedBug {
-        PlantedBug(name: bug.rawValue, profile: "--protocol multipaxos --faults swarm") { seed, withBug in
-            var options = SimulationOptions(faults: .swarm)
-            options.consensus = .multiPaxos(PaxosQuorums(nodes: options.nodes))
-            if withBug { options.multiPaxos.bugs = [bug] }
-            var simulation = Simulation(options: options, seed: seed)
-            return simulation.run().violation != nil
-        }
+        var options = SimulationOptions(faults: .swarm)
+        options.consensus = .multiPaxos(PaxosQuorums(nodes: options.nodes))
+        return simulated(bug.rawValue, "--protocol multipaxos --faults swarm", options) { $0.multiPaxos.bugs = [bug] }
     }
 
     static func replica(_ bug: ReplicaBug) -> PlantedBug {
-        PlantedBug(name: bug.rawValue, profile: "--workload kv --faults swarm") { seed, withBug in
-            var options = SimulationOptions(faults: .swarm)
-            options.workload = KVWorkload()
-            if withBug { options.replicaBugs = [bug] }
+        var options = SimulationOptions(faults: .swarm)
+        options.workload = KVWorkload()
+        return simulated(bug.rawValue, "--workload kv --faults swarm", options) { $0.replicaBugs = [bug] }
+    }
+
+    /// A bug of the cluster simulator: `options` is the profile, `plant` adds the bug.
+    static func simulated(
+        _ name: String, _ profile: String, _ options: SimulationOptions,
+        plant: @escaping @Sendable (inout SimulationOptions) -> Void
+    ) -> PlantedBug {
+        PlantedBug(name: name, profile: profile) { seed, withBug in
+            var options = options
+            if withBug { plant(&options) }
             var simulation = Simulation(options: options, seed: seed)
             return simulation.run().violation != nil
         }
