@@ -1,16 +1,13 @@
-import Paxos
-import Raft
 import Replication
 import SynodCore
 
 /// What happens at an instant of a cluster's virtual time; `EventQueue` orders them.
-enum Event {
+/// Generic over the consensus protocol's message, the only part that differs.
+enum Event<Message: Sendable> {
     typealias Scheduled = EventQueue<Kind>.Entry
 
     enum Kind: Sendable {
-        case deliver(Envelope<RaftMessage>)
-        /// Boxed, so that Raft's events stay as small as they were: the heap moves them.
-        indirect case deliverPaxos(Envelope<MultiPaxosMessage>)
+        case deliver(Envelope<Message>)
         /// A forwarded client write, or the leader's answer to one.
         indirect case deliverForward(Envelope<ForwardMessage>)
         case wake(slot: Int, incarnation: Int)

@@ -168,6 +168,12 @@ extension FaultPlan {
 }
 
 extension FaultPlan {
+    /// Whether a random crash may strike while `down` of `count` servers are down: a
+    /// majority stays up so that a run makes progress (safety must hold either way).
+    static func mayCrash(down: Int, of count: Int) -> Bool {
+        down < (count - 1) / 2 || (count <= 2 && down == 0)
+    }
+
     /// How long a server crashed at a point of execution stays down: back before the
     /// messages in flight land (they meet what it forgot), or soon, or only after the
     /// others had time to elect someone else. Shared by both simulators.

@@ -38,6 +38,26 @@ struct SimulatedNetwork: Sendable {
         return latency
     }
 
+    /// Cuts every link between the two groups, both ways.
+    mutating func partition(_ side: [NodeID], _ other: [NodeID]) {
+        for a in side {
+            for b in other {
+                setDown(from: a, to: b, true)
+                setDown(from: b, to: a, true)
+            }
+        }
+    }
+
+    /// When a message sent now arrives: nil when it is lost or its link is down, and a
+    /// second delay when it is duplicated. A node's message to itself is never lost.
+    func arrivals(from: NodeID, to: NodeID, random: inout SeededGenerator) -> (TimeSpan, again: TimeSpan?)? {
+        let local = from == to
+        if !local, isDown(from: from, to: to) || random.chance(lossRate) { return nil }
+        let first = latency(from: from, to: to, random: &random)
+        guard !local, random.chance(duplicateRate) else { return (first, nil) }
+        return (first, latency(from: from, to: to, random: &random))
+    }
+
     mutating func healLinks() {
         for i in down.indices { down[i] = false }
     }

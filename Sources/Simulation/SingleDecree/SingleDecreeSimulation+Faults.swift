@@ -11,12 +11,7 @@ extension SingleDecreeSimulation {
 
     /// Cuts every link between the two groups, both ways.
     public mutating func partition(_ side: [NodeID], _ other: [NodeID]) {
-        for a in side {
-            for b in other {
-                network.setDown(from: a, to: b, true)
-                network.setDown(from: b, to: a, true)
-            }
-        }
+        network.partition(side, other)
         report.faults += 1
         if trace != nil { emit("partition \(side.map(\.rawValue)) | \(other.map(\.rawValue))") }
     }
@@ -94,7 +89,7 @@ extension SingleDecreeSimulation {
         guard faultWindowOpen, let every = plan.crashEvery else { return }
         let up = members.filter { isUp($0) }
         // Keep enough nodes up for progress; safety must hold either way.
-        if members.count - up.count < (members.count - 1) / 2 || (members.count <= 2 && up.count == members.count) {
+        if FaultPlan.mayCrash(down: members.count - up.count, of: members.count) {
             let victim = up[Int(faultRandom.next(upperBound: UInt64(up.count)))]
             crash(victim)
             let downtime = faultRandom.span(.milliseconds(1), plan.maxDowntime)

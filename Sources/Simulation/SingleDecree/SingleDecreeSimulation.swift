@@ -222,16 +222,10 @@ public struct SingleDecreeSimulation {
     }
 
     mutating func send(_ envelope: Envelope<SingleDecree.Message>) {
-        let local = envelope.from == envelope.to
-        if !local {
-            if network.isDown(from: envelope.from, to: envelope.to) || networkRandom.chance(network.lossRate) { return }
-        }
-        let latency = network.latency(from: envelope.from, to: envelope.to, random: &networkRandom)
+        guard let (latency, again) = network.arrivals(from: envelope.from, to: envelope.to, random: &networkRandom)
+        else { return }
         schedule(at: now + latency, .deliver(envelope))
-        if !local, networkRandom.chance(network.duplicateRate) {
-            let again = network.latency(from: envelope.from, to: envelope.to, random: &networkRandom)
-            schedule(at: now + again, .deliver(envelope))
-        }
+        if let again { schedule(at: now + again, .deliver(envelope)) }
     }
 
     mutating func syncLatency(_ slot: Int) -> TimeSpan {

@@ -5,34 +5,29 @@ import SynodCore
 
 /// The fault API, usable as a story in tests (`partition([1, 2], [3, 4, 5])`) and
 /// driven at random by the fault plan during the first 80% of a run.
-extension Simulation {
+extension ClusterSimulation {
     /// Cuts every link between the two groups, both ways.
-    public mutating func partition(_ side: [NodeID], _ other: [NodeID]) {
-        for a in side {
-            for b in other {
-                network.setDown(from: a, to: b, true)
-                network.setDown(from: b, to: a, true)
-            }
-        }
+    mutating func partition(_ side: [NodeID], _ other: [NodeID]) {
+        network.partition(side, other)
         report.faults += 1
         if trace != nil { emit("partition \(side.map(\.rawValue)) | \(other.map(\.rawValue))") }
     }
 
     /// Cuts one direction of one link: `from` can no longer reach `to`.
-    public mutating func cut(from: NodeID, to: NodeID) {
+    mutating func cut(from: NodeID, to: NodeID) {
         network.setDown(from: from, to: to, true)
         report.faults += 1
         if trace != nil { emit("cut \(from) -> \(to)") }
     }
 
     /// Restores one direction of one link.
-    public mutating func restore(from: NodeID, to: NodeID) {
+    mutating func restore(from: NodeID, to: NodeID) {
         network.setDown(from: from, to: to, false)
         if trace != nil { emit("restore \(from) -> \(to)") }
     }
 
     /// Cuts both directions between two servers.
-    public mutating func disconnect(_ a: NodeID, _ b: NodeID) {
+    mutating func disconnect(_ a: NodeID, _ b: NodeID) {
         network.setDown(from: a, to: b, true)
         network.setDown(from: b, to: a, true)
         report.faults += 1
@@ -40,27 +35,26 @@ extension Simulation {
     }
 
     /// Restores both directions between two servers.
-    public mutating func reconnect(_ a: NodeID, _ b: NodeID) {
+    mutating func reconnect(_ a: NodeID, _ b: NodeID) {
         network.setDown(from: a, to: b, false)
         network.setDown(from: b, to: a, false)
         if trace != nil { emit("reconnect \(a) <-> \(b)") }
     }
 
     /// Whether messages from `from` to `to` are dropped.
-    public func isCut(from: NodeID, to: NodeID) -> Bool { network.isDown(from: from, to: to) }
+    func isCut(from: NodeID, to: NodeID) -> Bool { network.isDown(from: from, to: to) }
 
     /// Cuts a server off from every other, both ways.
-    public mutating func isolate(_ id: NodeID) {
+    mutating func isolate(_ id: NodeID) {
         partition([id], members.filter { $0 != id })
     }
 
     /// Stops a server. Its disk keeps what was synced and perhaps a prefix of the rest,
     /// the last record of which may be torn; a lying disk loses synced records too.
-    public mutating func crash(_ id: NodeID) {
+    mutating func crash(_ id: NodeID) {
         let slot = id.rawValue - 1
         guard isUp[slot] else { return }
         servers[slot] = nil
-        if isMultiPaxos { paxos[slot] = nil }
         isUp[slot] = false
         incarnations[slot] += 1
         scheduledWakes[slot] = .distantFuture
@@ -83,16 +77,15 @@ extension Simulation {
         if tear != nil, let last = disks[slot].records.last, last.damage != nil {
             changes.append(.truncated(from: last.entry.index))
         }
-        if let failure = mirror(changes, of: id) { fail(.safety, failure) }
-        checker.crashed(id)
-        chosenChecker.crashed(id)
+        if let failure = Core.mirror(changes, of: id, in: &self) { fail(.safety, failure) }
+        Core.crashed(id, &checks)
     }
 
     /// Starts a crashed server again from what its disk holds, by the storage recovery
     /// rule: a damaged tail is cut (and, when it may have held acknowledged entries, the
     /// server rejoins as a non-voter until it catches up); corruption anywhere else
     /// refuses the start, and the server stays down.
-    public mutating func restart(_ id: NodeID) {
+    mutating func restart(_ id: NodeID) {
         let slot = id.rawValue - 1
         guard !isUp[slot], !refused[slot] else { return }
         let recovered: RecoveredState
@@ -102,59 +95,29 @@ extension Simulation {
             refused[slot] = true
             report.refusedStarts += 1
             if trace != nil { emit("\(id) refuses to start: \(error)") }
-            checker.setVoting(id, false)
-            checker.diskDamaged(id)
+            Core.diskDamaged(id, refused: true, &checks)
             return
         }
-        if isMultiPaxos { return restartMultiPaxos(id, from: recovered) }
-        disks[slot].cut(to: recovered)
-        if let failure = checker.diskChanged(id, truncateFrom: recovered.lastIndex.advanced(by: 1), entries: []) {
-            fail(.safety, failure)
-        }
-        isUp[slot] = true
-        let base = recovered.baseIndex
-        let catchUp = recovered.damage.map { CatchUp(possibleEnd: $0.possibleEnd, term: recovered.hardState.term) }
-        let raft = RaftNode(
-            id: id, members: members, configuration: raftConfiguration, hardState: recovered.hardState,
-            snapshot: recovered.snapshot,
-            log: RaftLog(baseIndex: base, baseTerm: recovered.snapshot?.lastTerm ?? .zero, entries: recovered.entries),
-            catchUp: catchUp, now: clocks[slot].local(now),
-            random: SeededGenerator(seed: seed, stream: UInt64(100 + slot) + UInt64(incarnations[slot]) << 16))
-        guard let replica = makeReplica(raft, snapshot: recovered.snapshot, slot: slot) else {
-            isUp[slot] = false
-            return fail(.safety, "state-machine-safety", "\(id) cannot restore the snapshot on its disk")
-        }
-        servers[slot] = replica
-        if Self.catchingUp(&servers[slot]!) {
-            report.damagedRestarts += 1
-            checker.setVoting(id, false)
-        }
-        if let failure = checker.restarted(id, from: base) { fail(.safety, failure) }
-        if trace != nil {
-            var line = "\(id) restart \(recovered.hardState) log=\(base)+\(recovered.entries.count)"
-            for note in recovered.notes { line += "; \(note)" }
-            if let damage = recovered.damage { line += "; damage: \(damage); rejoins without a vote" }
-            emit(line)
-        }
-        step(slot) { node, now, out in node.tick(at: now, into: &out) }
+        Core.restart(id, from: recovered, in: &self)
+        tickServer(slot)
     }
 
     /// A story's storage fault: a bit flips in `id`'s synced log record at `position`
     /// (counted from the oldest record kept after the snapshot; nil: the newest).
-    public mutating func flipBit(on id: NodeID, record position: Int? = nil) {
+    mutating func flipBit(on id: NodeID, record position: Int? = nil) {
         let slot = id.rawValue - 1
         guard let newest = disks[slot].records.indices.last else { return }
         disks[slot].flipBit(at: position ?? newest, inHardState: false)
-        checker.diskDamaged(id)
+        Core.diskDamaged(id, refused: false, &checks)
         report.faults += 1
         if trace != nil { emit("\(id) disk: bit flip in record \((position ?? newest) + 1)") }
     }
 
     /// Whether `id`'s storage recovery refused to start it (it stays down).
-    public func refusedToStart(_ id: NodeID) -> Bool { refused[id.rawValue - 1] }
+    func refusedToStart(_ id: NodeID) -> Bool { refused[id.rawValue - 1] }
 
     /// Whether the checker lets `id` vote (false while it catches up after damage).
-    public func mayVote(_ id: NodeID) -> Bool { checker.mayVote(id) }
+    func mayVote(_ id: NodeID) -> Bool { Core.mayVote(id, checks) }
 
     /// Every server loses power at once and comes back a little later: what a lying
     /// disk dropped is gone from all of them together.
@@ -190,13 +153,13 @@ extension Simulation {
             if trace != nil {
                 emit("\(id) disk: bit flip in \(inHardState ? "the hard state" : "record \(position + 1) of \(count)")")
             }
-            checker.diskDamaged(id)
+            Core.diskDamaged(id, refused: false, &checks)
         }
         schedule(at: now + faultRandom.span(every / 4, every * 2), .bitFlip)
     }
 
     /// Every link up, no loss, no slow disk, every crashed server restarted.
-    public mutating func heal() {
+    mutating func heal() {
         network.healLinks()
         network.calm()
         for slot in disks.indices { disks[slot].isSlow = false }
@@ -205,7 +168,7 @@ extension Simulation {
     }
 
     /// Makes a server's disk slow (syncs take milliseconds) or fast again.
-    public mutating func setSlowDisk(_ id: NodeID, _ slow: Bool) {
+    mutating func setSlowDisk(_ id: NodeID, _ slow: Bool) {
         disks[id.rawValue - 1].isSlow = slow
         if slow { report.faults += 1 }
         if trace != nil { emit("\(id) disk \(slow ? "slow" : "fast")") }
@@ -241,7 +204,7 @@ extension Simulation {
         guard faultWindowOpen, let every = plan.crashEvery else { return }
         let up = members.filter { isUp[$0.rawValue - 1] }
         // Keep a majority up so the run makes progress; safety must hold either way.
-        if members.count - up.count < (members.count - 1) / 2 || (members.count <= 2 && up.count == members.count) {
+        if FaultPlan.mayCrash(down: members.count - up.count, of: members.count) {
             // The leader's crashes matter most: half of them strike it.
             let victim =
                 faultRandom.chance(0.5) ? (leader ?? up[0]) : up[Int(faultRandom.next(upperBound: UInt64(up.count)))]
@@ -273,9 +236,9 @@ extension Simulation {
 
     /// Asks `leader` to hand leadership to `target` (§3.10). Returns whether it agreed.
     @discardableResult
-    public mutating func transferLeadership(from leader: NodeID, to target: NodeID) -> Bool {
+    mutating func transferLeadership(from leader: NodeID, to target: NodeID) -> Bool {
         var agreed = false
-        guard !isMultiPaxos else { return false }
+        guard Core.takesStorageAndTransferFaults else { return false }
         if trace != nil { emit("\(leader) asked to transfer leadership to \(target)") }
         step(leader.rawValue - 1) { replica, now, out in
             agreed =

@@ -8,7 +8,7 @@ import SynodCore
 /// to the leader. A client writes to the server it believes leads, or to any server;
 /// it retries elsewhere when unanswered. Every operation is recorded with its virtual
 /// call and return times for the linearizability checker.
-extension Simulation {
+extension ClusterSimulation {
     struct KVClient {
         var session: UInt64 = 0
         var sequence: UInt64 = 0

@@ -1,7 +1,7 @@
 import Raft
 import SynodCore
 
-extension Simulation {
+extension RaftNode {
     /// One message in a trace line: short, stable, no wall-clock figures.
     static func describe(_ message: RaftMessage) -> String {
         switch message {

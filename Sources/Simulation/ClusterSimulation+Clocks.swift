@@ -9,8 +9,8 @@ import SynodCore
 /// `swarm` sometimes does, and makes its clock run slow, or a majority of the others'
 /// run fast, far beyond that bound: the others elect a new leader while the old one's
 /// lease, by its own clock, still holds.
-extension Simulation {
-    static let maxSwarmSkew = TimeSpan.milliseconds(50)
+extension ClusterSimulation {
+    static var maxSwarmSkew: TimeSpan { .milliseconds(50) }
 
     static func makeClocks(
         options: SimulationOptions, seed: UInt64, setup: inout SeededGenerator

@@ -7,7 +7,7 @@ import SynodCore
 /// The servers' side of the key-value workload is the replica core itself: clients hand
 /// it encoded requests and reads under a token, and its answers come back here, to the
 /// client operation each token stands for.
-extension Simulation {
+extension ClusterSimulation {
     /// Which client operation a token given to a replica stands for.
     struct ClientToken {
         var client: Int
@@ -19,10 +19,8 @@ extension Simulation {
     /// Carries the answers the replica at `slot` gave in this step back to the clients.
     /// Nothing here steps a server: the step's actions are still being carried out.
     mutating func answerClients(slot: Int) {
-        let replies = isMultiPaxos ? paxosActions.replies : actions.replies
-        let reads = isMultiPaxos ? paxosActions.reads : actions.reads
-        for (token, outcome) in replies { writeAnswered(token, outcome, slot: slot) }
-        for (token, served) in reads { readAnswered(token, served: served, slot: slot) }
+        for (token, outcome) in actions.replies { writeAnswered(token, outcome, slot: slot) }
+        for (token, served) in actions.reads { readAnswered(token, served: served, slot: slot) }
     }
 
     mutating func writeAnswered(_ token: UInt64, _ outcome: WriteOutcome, slot: Int) {
@@ -69,9 +67,9 @@ extension Simulation {
     }
 }
 
-extension Simulation {
+extension ClusterSimulation {
     /// The history in the checker's format.
-    public var historyOperations: [HistoryOperation] { history.map(\.historyOperation) }
+    var historyOperations: [HistoryOperation] { history.map(\.historyOperation) }
 
     /// Copies the workload's figures into the report and checks the history.
     mutating func finishKVRun() {

@@ -3,11 +3,11 @@ import SynodCore
 
 /// Simulated clients: a steady stream of proposals, each sent to the server believed to
 /// lead, following leader hints and retrying a few times when refused or unanswered.
-extension Simulation {
-    static let maxAttempts = 20
+extension ClusterSimulation {
+    static var maxAttempts: Int { 20 }
     /// A client gives up on an accepted request that has not committed after this long
     /// and tries another server (the one it sent to may have lost its majority).
-    static let clientTimeout = TimeSpan.milliseconds(100)
+    static var clientTimeout: TimeSpan { .milliseconds(100) }
 
     struct PendingRequest {
         var submitted: Instant

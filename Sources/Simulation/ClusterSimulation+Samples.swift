@@ -11,9 +11,9 @@ public struct Sample: Sendable {
     public var cutLinks: [Int]
 }
 
-extension Simulation {
+extension ClusterSimulation {
     /// Records a `Sample` every `interval` of virtual time from now on.
-    public mutating func sample(every interval: TimeSpan) {
+    mutating func sample(every interval: TimeSpan) {
         sampleInterval = interval
         nextSample = now
     }
@@ -24,13 +24,9 @@ extension Simulation {
             var terms: [Term] = []
             var cuts: [Int] = []
             for (slot, id) in members.enumerated() {
-                if isMultiPaxos {
-                    roles.append(isUp[slot] ? Self.raftRole(of: paxos[slot]!.consensus.role) : nil)
-                    terms.append(isUp[slot] ? Term(paxos[slot]!.consensus.promised.round) : disks[slot].hardState.term)
-                } else {
-                    roles.append(isUp[slot] ? servers[slot]!.consensus.role : nil)
-                    terms.append(isUp[slot] ? servers[slot]!.consensus.term : disks[slot].hardState.term)
-                }
+                let observed = isUp[slot] ? Self.observe(&servers[slot]!) : nil
+                roles.append(observed?.role)
+                terms.append(observed?.term ?? disks[slot].hardState.term)
                 var cut = 0
                 for other in members where other != id {
                     if network.isDown(from: id, to: other) || network.isDown(from: other, to: id) { cut += 1 }
