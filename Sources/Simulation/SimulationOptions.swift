@@ -67,8 +67,6 @@ public enum Consensus: Sendable, Equatable {
     /// Multi-Paxos with these phase-1 and phase-2 quorum sizes.
     case multiPaxos(PaxosQuorums)
 
-    public var isMultiPaxos: Bool { if case .multiPaxos = self { true } else { false } }
-
     /// How many acceptors choose a value (Raft: a majority stores an entry).
     public func phase2Quorum(nodes: Int) -> Int {
         switch self {
