@@ -20,6 +20,8 @@ final class ServerMetrics: Sendable {
         static let batchEntries = "synod_wal_batch_entries"
         static let batchCommands = "synod_proposal_batch_commands"
         static let peers = "synod_peers_connected"
+        static let peerFramesDropped = "synod_peer_frames_dropped_total"
+        static let peerSilentCloses = "synod_peer_silent_closes_total"
         static let requests = "synod_client_requests_total"
         static let errors = "synod_client_errors_total"
     }
@@ -43,7 +45,14 @@ final class ServerMetrics: Sendable {
     let batchEntries: Recorder
     /// Commands per proposed entry (Request Batch).
     let batchCommands: Recorder
+    /// Peer connections with an accepted hello, recorded at every change.
     let peers: Gauge
+    /// Messages to a peer dropped because its socket has a full backlog (`reason="backlog"`)
+    /// or because no connection to it is up (`reason="disconnected"`).
+    let peerFramesDroppedBacklog: Counter
+    let peerFramesDroppedDisconnected: Counter
+    /// Peer connections closed because the peer owed an answer and sent nothing.
+    let peerSilentCloses: Counter
     /// By `ClientRequestKind.rawValue`.
     let requests: [Counter]
     let errors: [Counter]
@@ -63,6 +72,11 @@ final class ServerMetrics: Sendable {
         batchEntries = Recorder(label: Name.batchEntries, dimensions: id, aggregate: true, factory: factory)
         batchCommands = Recorder(label: Name.batchCommands, dimensions: id, aggregate: true, factory: factory)
         peers = Gauge(label: Name.peers, dimensions: id, factory: factory)
+        peerFramesDroppedBacklog = Counter(
+            label: Name.peerFramesDropped, dimensions: id + [("reason", "backlog")], factory: factory)
+        peerFramesDroppedDisconnected = Counter(
+            label: Name.peerFramesDropped, dimensions: id + [("reason", "disconnected")], factory: factory)
+        peerSilentCloses = Counter(label: Name.peerSilentCloses, dimensions: id, factory: factory)
         requests = ClientRequestKind.allCases.map {
             Counter(label: Name.requests, dimensions: id + [("kind", $0.label)], factory: factory)
         }

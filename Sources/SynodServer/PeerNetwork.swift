@@ -10,39 +10,83 @@ import SynodCore
 /// connection starts with a hello that names the cluster and both ends; a peer of
 /// another cluster, or one that expects another server here, is refused and logged.
 ///
+/// A link cut without a reset is found by silence (`SilenceDetector`): a peer that owes
+/// an answer and sends nothing for about three election timeouts is closed and dialed
+/// again, so a healed link carries traffic within a second instead of when TCP's
+/// retransmission timer next fires. Frames to a peer whose socket stopped taking data
+/// are dropped past `backlogLimit` rather than queued without bound.
+///
 /// Everything runs on the node's event loop (which is why the unchecked `Sendable` is
 /// sound: `start` and `stop` hop onto it). Messages to a peer without a live
 /// connection are dropped: Raft retries what matters.
 final class PeerNetwork: PeerTransport, @unchecked Sendable {
     let node: any PeerInbox
     let configuration: ServerConfiguration
+    let metrics: ServerMetrics
     var logger: Logger
-    var channels: [NodeID: any Channel] = [:]
+    /// The registered connection to each peer (its hello accepted).
+    var links: [NodeID: PeerHandler] = [:]
     /// Frames waiting for `flush`, per peer: one buffer and one write per peer per step,
     /// not one per message.
     var pending: [NodeID: [UInt8]] = [:]
+    var pendingFrames: [NodeID: Int] = [:]
+    /// Peers whose backlog is full, with the frames dropped since it filled.
+    var overflowing: [NodeID: Int] = [:]
+    /// When each peer's last connection was lost, until it is back: for the log.
+    var lostAt: [NodeID: NIODeadline] = [:]
+    /// Peers already reported silent at warning in this outage: one warning per outage.
+    var reportedSilent: Set<NodeID> = []
+    var backoff: [NodeID: RedialBackoff] = [:]
     var listener: (any Channel)?
     var stopped = false
+
+    /// One tick of every connection's silence timer; the limit is `silenceTicks` of them.
+    let silenceTick: TimeAmount
+    let silenceTicks = 3
 
     init(node: any PeerInbox, logger: Logger) {
         self.node = node
         self.configuration = node.configuration
+        self.metrics = node.metrics
         self.logger = logger
+        self.silenceTick = .nanoseconds(max(node.configuration.raft.electionTimeoutMin.nanoseconds, 1_000_000))
     }
 
     var loop: any EventLoop { node.loop }
 
+    /// The live connections by peer, as the metrics endpoint counts them.
+    var channels: [NodeID: any Channel] { links.mapValues(\.channel) }
+
+    /// How long a peer may owe an answer before its connection is closed (and the
+    /// longest a dial may take).
+    var silenceLimit: TimeAmount { silenceTick * Int64(silenceTicks) }
+
+    private var socketOptions: [(ChannelOptions.Types.SocketOption, SocketOptionValue)] {
+        PeerSocketOptions.all(userTimeout: silenceLimit * 2)
+    }
+
+    /// Bytes queued for one peer's socket past which further messages to it are dropped
+    /// (Raft resends them): what the leader's flow control lets into flight plus one
+    /// frame, so that only a link that stopped taking data reaches it.
+    var backlogLimit: Int { configuration.raft.maxInflightBytes + configuration.maxFrameSize }
+
+    private var waterMark: ChannelOptions.Types.WriteBufferWaterMark {
+        .init(low: backlogLimit / 2, high: backlogLimit)
+    }
+
     /// Listens on this server's peer address and dials every higher-numbered peer.
     func start() async throws {
         let address = try Self.address(of: configuration.id, in: configuration)
-        let bootstrap = ServerBootstrap(group: loop)
+        var bootstrap = ServerBootstrap(group: loop)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-            .childChannelInitializer { [self] channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(PeerHandler(network: self, dialed: nil))
-                }
+            .childChannelOption(.writeBufferWaterMark, value: waterMark)
+        for (option, value) in socketOptions { bootstrap = bootstrap.childChannelOption(option, value: value) }
+        bootstrap = bootstrap.childChannelInitializer { [self] channel in
+            channel.eventLoop.makeCompletedFuture {
+                try channel.pipeline.syncOperations.addHandler(
+                    PeerHandler(network: self, channel: channel, dialed: nil))
             }
+        }
         listener = try await bootstrap.bind(host: address.host, port: address.port).get()
         logger.info("peer port listening on \(address.host):\(address.port)")
         loop.execute { [self] in
@@ -53,31 +97,42 @@ final class PeerNetwork: PeerTransport, @unchecked Sendable {
     func stop() {
         loop.execute { [self] in
             stopped = true
-            for channel in channels.values { channel.close(promise: nil) }
+            for link in links.values { link.channel.close(promise: nil) }
             listener?.close(promise: nil)
         }
     }
 
     private func dial(_ peer: NodeID) {
         guard !stopped, let address = try? Self.address(of: peer, in: configuration) else { return }
-        let connect = ClientBootstrap(group: loop)
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
-            .connectTimeout(.seconds(1))
+        var bootstrap = ClientBootstrap(group: loop)
+            .channelOption(.writeBufferWaterMark, value: waterMark)
+            .connectTimeout(silenceLimit)
+        for (option, value) in socketOptions { bootstrap = bootstrap.channelOption(option, value: value) }
+        let connect =
+            bootstrap
             .channelInitializer { [self] channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(PeerHandler(network: self, dialed: peer))
+                    try channel.pipeline.syncOperations.addHandler(
+                        PeerHandler(network: self, channel: channel, dialed: peer))
                 }
             }
             .connect(host: address.host, port: address.port)
         connect.whenFailure { [self] _ in redial(peer) }
     }
 
-    /// Tries again a little later (the peer may not be up yet).
+    /// Tries again a little later (the peer may not be up yet, or the link still cut).
     func redial(_ peer: NodeID) {
         guard !stopped else { return }
-        loop.assumeIsolated().scheduleTask(in: .milliseconds(200)) { [self] in
-            if channels[peer] == nil { dial(peer) }
+        let delay = backoff[peer, default: Self.newBackoff(configuration)].delay()
+        loop.assumeIsolated().scheduleTask(in: delay) { [self] in
+            if links[peer] == nil { dial(peer) }
         }
+    }
+
+    /// From 50 ms, doubling to 200 ms (or the heartbeat interval if longer).
+    private static func newBackoff(_ configuration: ServerConfiguration) -> RedialBackoff {
+        let heartbeat = TimeAmount.nanoseconds(configuration.raft.heartbeatInterval.nanoseconds)
+        return RedialBackoff(first: .milliseconds(50), limit: max(.milliseconds(200), heartbeat))
     }
 
     // MARK: Sending
@@ -95,47 +150,111 @@ final class PeerNetwork: PeerTransport, @unchecked Sendable {
     }
 
     private func write(_ frame: PeerFrame, to peer: NodeID) {
-        guard channels[peer] != nil else { return }
+        guard let link = links[peer] else {
+            metrics.peerFramesDroppedDisconnected.increment()
+            return
+        }
+        if frame.expectsAnswer { link.silence.expectAnswer() }
         frame.encode(into: &pending[peer, default: []])
+        pendingFrames[peer, default: 0] += 1
     }
 
     func flush() {
         // Through indices, so that emptying a buffer neither copies the dictionary nor
         // gives up the buffer's capacity.
         for index in pending.indices where !pending.values[index].isEmpty {
-            if let channel = channels[pending.keys[index]] {
-                channel.writeAndFlush(channel.allocator.buffer(bytes: pending.values[index]), promise: nil)
+            let peer = pending.keys[index]
+            if let channel = links[peer]?.channel {
+                if channel.isWritable {
+                    if let dropped = overflowing.removeValue(forKey: peer) {
+                        logger.info("peer \(peer) takes data again, after \(dropped) messages to it were dropped")
+                    }
+                    channel.writeAndFlush(channel.allocator.buffer(bytes: pending.values[index]), promise: nil)
+                } else {
+                    drop(pendingFrames[peer] ?? 0, to: peer)
+                }
             }
             pending.values[index].removeAll(keepingCapacity: true)
+            pendingFrames[peer] = 0
+        }
+    }
+
+    /// The socket to `peer` holds `backlogLimit` bytes it could not send: queueing
+    /// more would only grow memory with messages Raft resends anyway.
+    private func drop(_ frames: Int, to peer: NodeID) {
+        metrics.peerFramesDroppedBacklog.increment(by: Int64(frames))
+        if let dropped = overflowing[peer] {
+            overflowing[peer] = dropped + frames
+        } else {
+            overflowing[peer] = frames
+            logger.warning(
+                "peer \(peer) is not taking data: \(backlogLimit) bytes wait for its socket; dropping messages to it until they drain"
+            )
         }
     }
 
     // MARK: Connections
 
-    /// A hello arrived on `channel`. Returns the refusal reason, or nil once the
-    /// connection is registered as the one to `hello.from`.
-    func accept(_ hello: PeerFrame.Hello, on channel: any Channel, dialed: NodeID?) -> String? {
+    /// A hello arrived on `handler`'s connection. Returns the refusal reason, or nil once
+    /// the connection is registered as the one to `hello.from`.
+    func accept(_ hello: PeerFrame.Hello, on handler: PeerHandler) -> String? {
         if let reason = hello.refusalReason(clusterID: configuration.clusterID, localNode: configuration.id) {
             return reason
         }
         guard configuration.peers[hello.from] != nil else { return "\(hello.from) is not a member of this cluster" }
-        if let dialed, hello.from != dialed { return "dialed \(dialed) but \(hello.from) answered" }
-        if dialed == nil, hello.from > configuration.id {
+        if let dialed = handler.dialed, hello.from != dialed { return "dialed \(dialed) but \(hello.from) answered" }
+        if handler.dialed == nil, hello.from > configuration.id {
             return "\(hello.from) should wait for \(configuration.id) to dial it (the lower id dials)"
         }
-        if let old = channels[hello.from], old !== channel { old.close(promise: nil) }
-        channels[hello.from] = channel
-        logger.info("connected to peer \(hello.from)")
+        if let old = links[hello.from], old !== handler { old.channel.close(promise: nil) }
+        links[hello.from] = handler
+        metrics.peers.record(links.count)
+        backoff[hello.from]?.reset()
+        reportedSilent.remove(hello.from)
+        if let lost = lostAt.removeValue(forKey: hello.from) {
+            let seconds = Double((NIODeadline.now() - lost).nanoseconds) / 1e9
+            logger.info("connected to peer \(hello.from) again, \(Self.format(seconds)) s after losing it")
+        } else {
+            logger.info("connected to peer \(hello.from)")
+        }
         return nil
     }
 
-    func closed(_ channel: any Channel, peer: NodeID?, dialed: NodeID?) {
-        if let peer, channels[peer] === channel {
-            channels.removeValue(forKey: peer)
-            pending[peer]?.removeAll(keepingCapacity: true)
-            logger.info("lost the connection to peer \(peer)")
+    /// `handler`'s peer owed an answer and sent nothing for `silenceLimit`: its
+    /// connection is about to close. Logged at warning once per outage.
+    func silent(_ handler: PeerHandler) {
+        metrics.peerSilentCloses.increment()
+        let limit = Self.format(Double(silenceLimit.nanoseconds) / 1e9)
+        guard let peer = handler.peer ?? handler.dialed else {
+            logger.debug("closing a peer connection that sent no hello in \(limit) s")
+            return
         }
-        if let dialed { redial(dialed) }
+        let next = handler.dialed == nil ? "waiting for it to dial again" : "dialing it again"
+        let message: Logger.Message =
+            "peer \(peer) sent nothing for \(limit) s while answers were due: closing the connection, \(next)"
+        if reportedSilent.insert(peer).inserted {
+            logger.warning(message)
+        } else {
+            logger.debug(message)
+        }
+    }
+
+    func closed(_ handler: PeerHandler) {
+        if let peer = handler.peer, links[peer] === handler {
+            links.removeValue(forKey: peer)
+            metrics.peers.record(links.count)
+            pending[peer]?.removeAll(keepingCapacity: true)
+            pendingFrames[peer] = 0
+            overflowing.removeValue(forKey: peer)
+            lostAt[peer] = .now()
+            if !handler.closedForSilence { logger.info("lost the connection to peer \(peer)") }
+        }
+        if let dialed = handler.dialed { redial(dialed) }
+    }
+
+    private static func format(_ seconds: Double) -> String {
+        let tenths = (seconds * 10).rounded()
+        return tenths.truncatingRemainder(dividingBy: 10) == 0 ? "\(Int(tenths / 10))" : "\(tenths / 10)"
     }
 
     static func address(of id: NodeID, in configuration: ServerConfiguration) throws -> (host: String, port: Int) {
@@ -145,24 +264,34 @@ final class PeerNetwork: PeerTransport, @unchecked Sendable {
     }
 }
 
-/// One peer connection: decodes frames and hands them to the network and the node.
+/// One peer connection: decodes frames and hands them to the network and the node, and
+/// closes the connection when the peer falls silent while it owes an answer.
 final class PeerHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
     let network: PeerNetwork
+    let channel: any Channel
     /// The peer this side dialed, or nil for an accepted connection.
     let dialed: NodeID?
     var decoder: PeerFrameDecoder
     var peer: NodeID?
+    var silence: SilenceDetector
+    var silenceTimer: Scheduled<Void>?
+    var closedForSilence = false
 
-    init(network: PeerNetwork, dialed: NodeID?) {
+    init(network: PeerNetwork, channel: any Channel, dialed: NodeID?) {
         self.network = network
+        self.channel = channel
         self.dialed = dialed
         self.decoder = PeerFrameDecoder(maxFrameSize: network.configuration.maxFrameSize)
+        self.silence = SilenceDetector(limit: network.silenceTicks)
     }
 
     func channelActive(context: ChannelHandlerContext) {
+        // Each end owes the other a hello.
+        silence.expectAnswer()
+        scheduleSilenceTick()
         guard let dialed else { return }
         let hello = PeerFrame.Hello(
             clusterID: network.configuration.clusterID, from: network.configuration.id, to: dialed)
@@ -170,8 +299,22 @@ final class PeerHandler: ChannelInboundHandler {
         context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: bytes)), promise: nil)
     }
 
+    private func scheduleSilenceTick() {
+        silenceTimer = channel.eventLoop.assumeIsolated().scheduleTask(in: network.silenceTick) { [self] in
+            guard channel.isActive else { return }
+            if silence.tick() {
+                closedForSilence = true
+                network.silent(self)
+                channel.close(promise: nil)
+            } else {
+                scheduleSilenceTick()
+            }
+        }
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let buffer = unwrapInboundIn(data)
+        silence.heard()
         decoder.append(buffer.readableBytesView)
         do {
             while let frame = try decoder.next() {
@@ -188,7 +331,7 @@ final class PeerHandler: ChannelInboundHandler {
         switch frame {
         case .hello(let hello):
             guard peer == nil else { return refuse("a second hello", context: context) }
-            if let reason = network.accept(hello, on: context.channel, dialed: dialed) {
+            if let reason = network.accept(hello, on: self) {
                 network.logger.error("refused a peer connection claiming to be \(hello.from): \(reason)")
                 return refuse(reason, context: context)
             }
@@ -239,7 +382,8 @@ final class PeerHandler: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        network.closed(context.channel, peer: peer, dialed: dialed)
+        silenceTimer?.cancel()
+        network.closed(self)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {

@@ -8,6 +8,8 @@ import SynodCore
 protocol PeerInbox: AnyObject {
     var configuration: ServerConfiguration { get }
     var loop: any EventLoop { get }
+    /// Where the network counts its links, drops and silent peers.
+    var metrics: ServerMetrics { get }
     func receive(_ envelope: Envelope<RaftMessage>)
     func receive(_ envelope: Envelope<ForwardMessage>)
 }
