@@ -9,6 +9,10 @@ public struct RaftConfiguration: Sendable, Equatable {
     public var electionTimeoutMax: TimeSpan
     /// At most this many entries ride in one AppendEntries.
     public var maxEntriesPerAppend: Int
+    /// And at most this many bytes of them, each entry counted as its data plus
+    /// `RaftNode.entryFraming`, so that a message fits a peer frame; one entry always
+    /// goes, even a larger one, so that replication can make progress.
+    public var maxAppendBytes: Int
     /// Flow control: at most this many AppendEntries carrying entries, and this many
     /// bytes of entries, in flight to one follower; beyond them the leader waits for
     /// acknowledgements (heartbeats still go out).
@@ -38,6 +42,7 @@ public struct RaftConfiguration: Sendable, Equatable {
         electionTimeoutMin: TimeSpan = .milliseconds(100),
         electionTimeoutMax: TimeSpan = .milliseconds(200),
         maxEntriesPerAppend: Int = 64,
+        maxAppendBytes: Int = 8 << 20,
         snapshotChunkSize: Int = 1 << 20,
         preVote: Bool = true,
         checkQuorum: Bool = true,
@@ -52,6 +57,8 @@ public struct RaftConfiguration: Sendable, Equatable {
         self.electionTimeoutMin = electionTimeoutMin
         self.electionTimeoutMax = electionTimeoutMax
         self.maxEntriesPerAppend = maxEntriesPerAppend
+        precondition(maxAppendBytes > 0, "maxAppendBytes must be positive")
+        self.maxAppendBytes = maxAppendBytes
         precondition(snapshotChunkSize > 0, "snapshotChunkSize must be positive")
         self.snapshotChunkSize = snapshotChunkSize
         self.preVote = preVote

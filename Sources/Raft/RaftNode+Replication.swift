@@ -102,7 +102,10 @@ extension RaftNode {
         if progress.nextIndex <= log.baseIndex { return sendSnapshotChunk(slot: slot) }
         var sent: FollowerProgress.Inflight?
         var prev = progress.nextIndex.advanced(by: -1)
-        var entries = Array(log.entries(from: progress.nextIndex, limit: configuration.maxEntriesPerAppend))
+        var entries = Array(
+            Self.prefix(
+                log.entries(from: progress.nextIndex, limit: configuration.maxEntriesPerAppend),
+                within: configuration.maxAppendBytes))
         if !progress.isProbing, !entries.isEmpty {
             if isThrottled(progress) {
                 // Flow control: the follower has enough to chew on. A bare heartbeat at
@@ -111,7 +114,7 @@ extension RaftNode {
                 entries = []
                 if log.term(at: progress.matchIndex) != nil { prev = progress.matchIndex }
             } else {
-                let bytes = entries.reduce(0) { $0 + $1.data.count + 32 }
+                let bytes = entries.reduce(0) { $0 + $1.data.count + Self.entryFraming }
                 sent = FollowerProgress.Inflight(last: entries.last!.index, bytes: bytes, round: round)
             }
         }
@@ -129,6 +132,23 @@ extension RaftNode {
             state.progress[slot].lastSent = now
         }
         send(.appendEntries(request), to: peer)
+    }
+
+    /// What an entry costs in an AppendEntries beyond its data, at most: term, index,
+    /// kind and data length.
+    public static let entryFraming = 32
+
+    /// The longest prefix of `entries` whose data and framing fit in `maxBytes`, and at
+    /// least the first entry, so that one larger than the cap still goes alone.
+    static func prefix(_ entries: ArraySlice<LogEntry>, within maxBytes: Int) -> ArraySlice<LogEntry> {
+        var bytes = 0
+        var end = entries.startIndex
+        while end < entries.endIndex {
+            bytes += entries[end].data.count + entryFraming
+            if bytes > maxBytes, end > entries.startIndex { break }
+            end += 1
+        }
+        return entries[..<end]
     }
 
     /// HeartBeat: every follower hears from the leader at least once per interval, so
