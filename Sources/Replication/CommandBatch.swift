@@ -8,6 +8,24 @@ public struct CommandBatch: Equatable, Sendable {
     public static let formatVersion: UInt8 = 1
     /// At most this many commands share one entry, so that one entry stays small.
     public static let maxCommands = 256
+    /// The bytes `encoded(stampedAt:)` writes before the items: version, stamp, count.
+    public static func headerSize(count: Int) -> Int { 1 + 8 + varintSize(UInt64(count)) }
+    /// The most bytes a batch adds around one command: its header and the item's origin
+    /// and length (the byte cap on batches leaves this much room for one command).
+    public static let maxOverhead = headerSize(count: maxCommands) + BatchItem.maxOverhead
+
+    /// The size of `encoded(stampedAt:)`, without encoding.
+    public static func encodedSize(of items: some Collection<BatchItem>) -> Int {
+        items.reduce(headerSize(count: items.count)) { $0 + $1.encodedSize }
+    }
+
+    /// The size of the batch of `items` followed by `item`, without building it.
+    public static func encodedSize(of items: some Collection<BatchItem>, adding item: BatchItem) -> Int {
+        encodedSize(of: items) - headerSize(count: items.count) + headerSize(count: items.count + 1) + item.encodedSize
+    }
+
+    /// How many bytes a LEB128 varint of `value` takes.
+    static func varintSize(_ value: UInt64) -> Int { max(1, (64 - value.leadingZeroBitCount + 6) / 7) }
 
     public var items: [BatchItem]
 
@@ -51,6 +69,19 @@ public struct BatchItem: Equatable, Sendable {
             writer.writeVarint(origin.acknowledged)
         }
         writer.writeByteString(command)
+    }
+
+    /// The most bytes an item adds to its command: presence byte, three varints, length.
+    public static let maxOverhead = 1 + 3 * 10 + 10
+
+    /// The size of `encode(into:)`, without encoding.
+    public var encodedSize: Int {
+        var size = 1 + CommandBatch.varintSize(UInt64(command.count)) + command.count
+        if let origin {
+            size += CommandBatch.varintSize(origin.session) + CommandBatch.varintSize(origin.sequence)
+            size += CommandBatch.varintSize(origin.acknowledged)
+        }
+        return size
     }
 
     public init(origin: ForwardOrigin?, command: [UInt8]) {

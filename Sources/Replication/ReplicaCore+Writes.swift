@@ -52,6 +52,10 @@ extension ReplicaCore {
             actions.replies.append((token, .failed("storage failed: \(storageFailure)")))
             return
         }
+        if let refusal = refusal(ofCommandOf: command.count) {
+            actions.replies.append((token, refusal))
+            return
+        }
         let sequence = nextSequence
         nextSequence += 1
         let origin = ForwardOrigin(session: session, sequence: sequence, acknowledged: 0)
@@ -69,6 +73,7 @@ extension ReplicaCore {
         case .request(let id, let item):
             let answer = Answer.peer(envelope.from, session: item.origin?.session ?? 0, id: id)
             guard consensus.isLeader else { return self.answer(answer, .failed("not the leader"), &actions) }
+            if let refusal = refusal(ofCommandOf: item.command.count) { return self.answer(answer, refusal, &actions) }
             enqueue(item, answer: answer, &actions)
         case .reply(let session, let id, let outcome):
             guard session == self.session, writes[id] != nil else { return }
@@ -166,10 +171,18 @@ extension ReplicaCore {
         }
     }
 
+    /// A command longer than the command limit could not fit a batch: refused (BUSY, as
+    /// nothing was done) before it is numbered or forwarded.
+    @inlinable
+    func refusal(ofCommandOf size: Int) -> WriteOutcome? {
+        guard size > options.maxCommandBytes else { return nil }
+        return .busy("the command is \(size) bytes, over the command limit of \(options.maxCommandBytes) bytes")
+    }
+
     // MARK: Request Batch
 
     /// Adds a command to the next entry, or refuses it with BUSY when too much of the log
-    /// is uncommitted.
+    /// is uncommitted. A batch the command would take past the byte cap is proposed first.
     @inlinable
     mutating func enqueue(_ item: BatchItem, answer: Answer, _ actions: inout Actions) {
         if let storageFailure { return self.answer(answer, .failed("storage failed: \(storageFailure)"), &actions) }
@@ -179,6 +192,9 @@ extension ReplicaCore {
         if uncommitted >= UInt64(max(0, options.maxUncommittedEntries)) {
             return self.answer(
                 answer, .busy("\(options.maxUncommittedEntries) entries are waiting to commit; retry later"), &actions)
+        }
+        if !batch.isEmpty, CommandBatch.encodedSize(of: batch, adding: item) > options.maxBatchBytes {
+            proposeBatchNow(&actions)
         }
         batch.append(item)
         batchAnswers.append(answer)

@@ -8,6 +8,13 @@ public struct ReplicaOptions: Sendable, Equatable {
     public var requestTimeout: TimeSpan = .seconds(5)
     /// A leader with this many uncommitted entries refuses new writes with BUSY.
     public var maxUncommittedEntries = 10_000
+    /// A longer command (encoded) is refused with BUSY before it is numbered: it could
+    /// not fit a batch. 1.5 MiB, etcd's default request limit.
+    public var maxCommandBytes = 3 << 19
+    /// A Request Batch is proposed before the next command would take it past this many
+    /// bytes (encoded), so that an entry never outgrows what followers and the WAL take.
+    /// At least `maxCommandBytes` plus a batch's framing, so one command always fits.
+    public var maxBatchBytes = 4 << 20
     /// Compact the log once this many entries were applied since the last snapshot
     /// (0: never).
     public var snapshotEvery = 10_000
