@@ -1,5 +1,7 @@
-/// Why bytes from a peer are not RESP. The connection cannot be resynchronized after
-/// one of these: the server answers `reply` and closes it, as Redis does.
+/// Why bytes from a peer are not RESP, or not a request the server takes. After most of
+/// these the connection cannot be resynchronized: the server answers `reply` and closes
+/// it, as Redis does. After an `isRecoverable` one (a request over a size limit, read to
+/// its end and discarded) it answers `reply` and goes on with the next request.
 public enum RESPError: Error, Hashable, Sendable, CustomStringConvertible {
     /// A value started with a byte that is no RESP type (`+ - : $ *`) inside an array.
     case invalidTypeByte(UInt8)
@@ -22,6 +24,18 @@ public enum RESPError: Error, Hashable, Sendable, CustomStringConvertible {
     /// An inline command with an unterminated quote, or a closing quote followed by
     /// something other than a space.
     case unbalancedQuotes
+    /// A request holding a bulk string longer than the value limit; skipped whole.
+    case valueTooLong(length: Int, limit: Int)
+    /// A request longer on the wire than the command limit; skipped whole.
+    case requestTooLong(limit: Int)
+
+    /// Whether the stream is still in step: the refused request was read to its end.
+    public var isRecoverable: Bool {
+        switch self {
+        case .valueTooLong, .requestTooLong: true
+        default: false
+        }
+    }
 
     /// The text after `-ERR ` in the server's answer, worded like Redis's where it has one.
     public var description: String {
@@ -38,10 +52,14 @@ public enum RESPError: Error, Hashable, Sendable, CustomStringConvertible {
         case .missingCRLF: "Protocol error: expected CRLF"
         case .nestingTooDeep(let limit): "Protocol error: arrays nested deeper than \(limit)"
         case .unbalancedQuotes: "Protocol error: unbalanced quotes in request"
+        case .valueTooLong(let length, let limit):
+            "request refused: an argument of \(length) bytes is over the value limit of \(limit) bytes"
+        case .requestTooLong(let limit): "request refused: over the command limit of \(limit) bytes"
         }
     }
 
-    /// The answer to send before closing the connection: `-ERR Protocol error: ...`.
+    /// The answer: `-ERR Protocol error: ...` before closing the connection, or
+    /// `-ERR request refused: ... limit ...` for a request over a size limit.
     public var reply: RESPValue { .error("ERR \(description)") }
 
     /// A byte as text in an error message: printable ASCII as is, anything else as `\xNN`.

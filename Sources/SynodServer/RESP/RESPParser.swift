@@ -15,7 +15,11 @@
 /// read again), so a value split over many reads costs O(its size) in all. Declared
 /// sizes are checked against the limits before anything is kept, and never reserved up
 /// front: memory grows only with bytes actually received. After an error the parser
-/// throws the same error forever; the connection must be closed.
+/// throws the same error forever; the connection must be closed. The one exception is a
+/// request over the soft limits (`maxValueLength`, `maxRequestLength`): its bytes are
+/// read and discarded as they arrive, and once its end has passed `next()` throws
+/// `RESPError.valueTooLong` or `.requestTooLong` (`isRecoverable`) and parsing goes on
+/// with the next request.
 public struct RESPParser: Sendable {
     /// Bounds on what a peer may declare or send; over-limit input is a `RESPError`.
     public struct Limits: Sendable, Hashable {
@@ -27,22 +31,32 @@ public struct RESPParser: Sendable {
         public var maxInlineLength: Int
         /// Deepest nesting of arrays; 1 allows a flat array (every client command).
         public var maxDepth: Int
+        /// Longest bulk string a request may hold and still be taken; a longer one (up
+        /// to `maxBulkLength`) is skipped, and its request refused without closing.
+        public var maxValueLength: Int
+        /// Most bytes one top-level value may take on the wire, framing included; the
+        /// rest of a longer one is skipped, and it is refused without closing.
+        public var maxRequestLength: Int
 
         public init(
             maxBulkLength: Int = 512 << 20, maxArrayLength: Int = 1 << 20, maxInlineLength: Int = 64 << 10,
-            maxDepth: Int = 16
+            maxDepth: Int = 16, maxValueLength: Int = .max, maxRequestLength: Int = .max
         ) {
             precondition(maxBulkLength >= 0 && maxArrayLength >= 0 && maxInlineLength > 0 && maxDepth > 0)
+            precondition(maxValueLength >= 0 && maxRequestLength > 0)
             self.maxBulkLength = maxBulkLength
             self.maxArrayLength = maxArrayLength
             self.maxInlineLength = maxInlineLength
             self.maxDepth = maxDepth
+            self.maxValueLength = maxValueLength
+            self.maxRequestLength = maxRequestLength
         }
     }
 
     /// An array whose header was read and whose elements are still arriving.
     private struct Frame: Sendable {
         var count: Int
+        var received = 0
         var elements: [RESPValue]
     }
 
@@ -63,6 +77,12 @@ public struct RESPParser: Sendable {
     /// A `$` header was read; its body (and CRLF) has not fully arrived.
     private var pendingBulkLength: Int?
     private var failure: RESPError?
+    /// Bytes of the current top-level value consumed so far.
+    private var requestBytes = 0
+    /// Why the current top-level value is being skipped: it broke a soft limit.
+    private var refusal: RESPError?
+    /// Body bytes of the current bulk string still to skip.
+    private var skipRemaining = 0
 
     public init(limits: Limits = Limits()) {
         self.limits = limits
@@ -72,7 +92,9 @@ public struct RESPParser: Sendable {
     public var bufferedByteCount: Int { buffer.count - readIndex }
 
     /// Whether the parser holds part of a value (the peer stopped mid-command).
-    public var isMidValue: Bool { bufferedByteCount > 0 || !frames.isEmpty || pendingBulkLength != nil }
+    public var isMidValue: Bool {
+        bufferedByteCount > 0 || !frames.isEmpty || pendingBulkLength != nil || skipRemaining > 0
+    }
 
     /// Adds bytes received from the peer.
     ///
@@ -89,7 +111,7 @@ public struct RESPParser: Sendable {
         do {
             return try parseNext()
         } catch {
-            failure = error
+            if !error.isRecoverable { failure = error }
             throw error
         }
     }
@@ -111,6 +133,12 @@ public struct RESPParser: Sendable {
         while true {
             var value: RESPValue
             if let length = pendingBulkLength {
+                if skipRemaining > 0 {
+                    let skipped = min(skipRemaining, buffer.count - readIndex)
+                    consume(upTo: readIndex + skipped)
+                    skipRemaining -= skipped
+                    if skipRemaining > 0 { return nil }
+                }
                 guard buffer.count - readIndex - 2 >= length else { return nil }
                 let end = readIndex + length
                 guard buffer[end] == 0x0D, buffer[end + 1] == 0x0A else { throw .missingCRLF }
@@ -119,6 +147,7 @@ public struct RESPParser: Sendable {
                 consume(upTo: end + 2)
             } else {
                 guard readIndex < buffer.count else { return nil }
+                if frames.isEmpty { requestBytes = 0 }
                 let type = buffer[readIndex]
                 let isTyped = Self.isTypeByte(type)
                 guard isTyped || frames.isEmpty else { throw .invalidTypeByte(type) }
@@ -140,15 +169,23 @@ public struct RESPParser: Sendable {
                 guard lineEnd == newline - 1 else { throw .missingCRLF }
                 let content = buffer[(readIndex + 1)..<lineEnd]
                 consume(upTo: newline + 1)
+                if requestBytes > limits.maxRequestLength { refuse(.requestTooLong(limit: limits.maxRequestLength)) }
                 guard let parsed = try header(type, content) else { continue }
                 value = parsed
             }
             while let top = frames.indices.last {
-                frames[top].elements.append(value)
-                guard frames[top].elements.count == frames[top].count else { break }
+                frames[top].received += 1
+                if refusal == nil { frames[top].elements.append(value) }
+                guard frames[top].received == frames[top].count else { break }
                 value = .array(frames.removeLast().elements)
             }
-            if frames.isEmpty { return value }
+            if frames.isEmpty {
+                if let refusal {
+                    self.refusal = nil
+                    throw refusal
+                }
+                return value
+            }
         }
     }
 
@@ -171,7 +208,18 @@ public struct RESPParser: Sendable {
             guard length <= limits.maxBulkLength else {
                 throw .bulkTooLong(length: Int(length), limit: limits.maxBulkLength)
             }
-            pendingBulkLength = Int(length)
+            if length > limits.maxValueLength {
+                refuse(.valueTooLong(length: Int(length), limit: limits.maxValueLength))
+            } else if Int(length) > limits.maxRequestLength - requestBytes - 2 {
+                refuse(.requestTooLong(limit: limits.maxRequestLength))
+            }
+            if refusal != nil {
+                // Skipped as it arrives; only its CRLF is checked, as an empty body's.
+                skipRemaining = Int(length)
+                pendingBulkLength = 0
+            } else {
+                pendingBulkLength = Int(length)
+            }
             return nil
         default:  // "*"
             guard let count = Self.decimal(content), count >= -1 else {
@@ -201,8 +249,17 @@ public struct RESPParser: Sendable {
     }
 
     private mutating func consume(upTo index: Int) {
+        requestBytes += index - readIndex
         readIndex = index
         scanIndex = index
+    }
+
+    /// Skips the rest of the current top-level value and answers it with `error` (the
+    /// first limit it broke); what was kept of it goes.
+    private mutating func refuse(_ error: RESPError) {
+        guard refusal == nil else { return }
+        refusal = error
+        for index in frames.indices { frames[index].elements = [] }
     }
 
     private static func isTypeByte(_ byte: UInt8) -> Bool {
