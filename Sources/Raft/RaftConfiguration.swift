@@ -122,4 +122,7 @@ public enum RaftBug: String, Sendable, CaseIterable, Hashable {
     /// votes at once instead of first catching up, and can elect a leader that lacks a
     /// committed entry.
     case voteAfterDataLoss = "vote-after-data-loss"
+    /// Take the lease for the whole minimum election timeout, as if clocks kept perfect
+    /// rate: a slow leader clock still serves reads after the others elected anew.
+    case leaseIgnoresDrift = "lease-ignores-drift"
 }

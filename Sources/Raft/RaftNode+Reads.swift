@@ -67,7 +67,10 @@ extension RaftNode {
             let slot = state.slot(of: member)!
             return state.roundClock.start(of: state.ackedRound[slot]) ?? never
         }
-        return now < heard + configuration.leaseDuration
+        let lease =
+            configuration.bugs.contains(.leaseIgnoresDrift)
+            ? configuration.electionTimeoutMin : configuration.leaseDuration
+        return now < heard + lease
     }
 
     mutating func startReadRound(id: UInt64, requester: NodeID?) {

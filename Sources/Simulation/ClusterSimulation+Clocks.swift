@@ -65,4 +65,31 @@ extension ClusterSimulation {
         // Their next wake-ups move in virtual time.
         for id in started { step(id.rawValue - 1) { node, now, out in node.tick(at: now, into: &out) } }
     }
+
+    /// Cuts the leader off with its clock as slow, and every other clock as fast, as the
+    /// lease's drift bound allows, for 100 ms to 1 s: the others may elect anew as soon as
+    /// their clocks let them, while the old leader's lease runs on its own slow clock. A
+    /// lease computed with the bound stays safe; one that ignores drift does not.
+    mutating func injectClockEdge() {
+        guard faultWindowOpen, let every = plan.clockEdgeEvery else { return }
+        schedule(at: now + edgeRandom.span(every / 4, every * 2), .clockEdge)
+        guard let current = leader else { return }
+        let bound = Int64(options.raft.maxClockDriftPPM)
+        let end = now + edgeRandom.span(.milliseconds(100), .seconds(1))
+        let others = members.filter { $0 != current }
+        isolate(current)
+        schedule(at: end, .rejoin([current], others))
+        var started: [NodeID] = []
+        for id in members {
+            let slot = id.rawValue - 1
+            let rate = id == current ? -bound : bound
+            if clocks[slot].startBurst(at: now, until: end, ppm: rate - clocks[slot].driftPPM) { started.append(id) }
+        }
+        if trace != nil {
+            emit(
+                "clocks at the edge of their bound until t=\(end): \(current) at -\(bound) ppm, the others at +\(bound)"
+            )
+        }
+        for id in started { tickServer(id.rawValue - 1) }
+    }
 }

@@ -51,7 +51,11 @@ extension ClusterSimulation {
 
     /// Stops a server. Its disk keeps what was synced and perhaps a prefix of the rest,
     /// the last record of which may be torn; a lying disk loses synced records too.
-    mutating func crash(_ id: NodeID) {
+    mutating func crash(_ id: NodeID) { crash(id, keepingUnsynced: true) }
+
+    /// A crash; without `keepingUnsynced`, every write not yet synced is lost (a crash
+    /// just before the sync, which the targeted faults aim for).
+    mutating func crash(_ id: NodeID, keepingUnsynced: Bool) {
         let slot = id.rawValue - 1
         guard isUp[slot] else { return }
         servers[slot] = nil
@@ -60,7 +64,7 @@ extension ClusterSimulation {
         scheduledWakes[slot] = .distantFuture
         let pending = disks[slot].unsynced.count
         let survivors =
-            pending > 0 && diskRandom.chance(plan.crashKeepsSomeUnsynced)
+            keepingUnsynced && pending > 0 && diskRandom.chance(plan.crashKeepsSomeUnsynced)
             ? Int(diskRandom.next(upperBound: UInt64(pending + 1))) : 0
         let tear: RecordDamage? =
             survivors > 0 && diskRandom.chance(plan.tornWriteRate)
@@ -217,12 +221,18 @@ extension ClusterSimulation {
         schedule(at: now + faultRandom.span(every / 4, every * 2), .crashFault)
     }
 
-    /// A crash at a point of execution (see `FaultPlan.crashPointRate`), back soon after.
-    mutating func crashBriefly(_ id: NodeID) {
+    /// A crash at a point of execution (see `FaultPlan.crashPointRate`), back soon after;
+    /// without `keepingUnsynced`, the targeted crash of a new leader (see
+    /// `isolateNewLeader`), which comes back very soon when the servers its entries
+    /// reached are cut off.
+    mutating func crashBriefly(_ id: NodeID, keepingUnsynced: Bool = true, backSoon: Bool = false) {
         let down = members.filter { !isUp[$0.rawValue - 1] }.count
         guard down < (members.count - 1) / 2 || members.count <= 2 else { return }
-        crash(id)
-        schedule(at: now + FaultPlan.crashPointDowntime(&faultRandom), .restart(slot: id.rawValue - 1))
+        crash(id, keepingUnsynced: keepingUnsynced)
+        // Back before its peers' election timers run out, to campaign first.
+        let downtime =
+            backSoon ? buggify.span(.microseconds(20), .milliseconds(50)) : FaultPlan.crashPointDowntime(&faultRandom)
+        schedule(at: now + downtime, .restart(slot: id.rawValue - 1))
     }
 
     mutating func injectTransfer() {

@@ -48,6 +48,8 @@ struct ClusterSimulation<Core: SimulatedConsensus> {
     var clientRandom: SeededGenerator
     /// Decides when the targeted faults strike (see `FaultPlan.leaderCrashRate`).
     var buggify: SeededGenerator
+    /// Decides the clock-edge faults of lease-read runs (see `FaultPlan.clockEdgeEvery`).
+    var edgeRandom: SeededGenerator
     /// Per server, the last term in which it sent entries as leader.
     var entriesSentInTerm: [Term]
 
@@ -95,6 +97,11 @@ struct ClusterSimulation<Core: SimulatedConsensus> {
         var plan = FaultPlan(profile: options.faults, nodes: options.nodes, random: &setup, targeted: &targeted)
         buggify = targeted
         if !Core.takesStorageAndTransferFaults { plan.leaveOutRaftOnlyFaults() }
+        // A stream of its own, so that runs without lease reads play out as before.
+        edgeRandom = SeededGenerator(seed: seed, stream: 7)
+        if options.faults == .swarm, options.workload?.readMode == .lease, edgeRandom.chance(0.5) {
+            plan.clockEdgeEvery = edgeRandom.span(.milliseconds(200), .seconds(1))
+        }
         self.plan = plan
         network = SimulatedNetwork(size: options.nodes, random: &setup)
         network.lossRate = plan.lossRate
@@ -132,6 +139,7 @@ struct ClusterSimulation<Core: SimulatedConsensus> {
         if let every = plan.bitFlipEvery { schedule(at: .zero + faultRandom.span(.zero, every * 2), .bitFlip) }
         if let every = plan.transferEvery { schedule(at: .zero + faultRandom.span(.zero, every * 2), .transferFault) }
         if let every = plan.clockFaultEvery { schedule(at: .zero + faultRandom.span(.zero, every * 2), .clockFault) }
+        if let every = plan.clockEdgeEvery { schedule(at: .zero + edgeRandom.span(.zero, every * 2), .clockEdge) }
         schedule(at: options.healTime, .heal)
         schedule(at: options.healTime + options.livenessBound, .livenessDeadline)
     }
@@ -240,6 +248,8 @@ struct ClusterSimulation<Core: SimulatedConsensus> {
             injectPowerFailure()
         case .clockFault:
             injectClockFault()
+        case .clockEdge:
+            injectClockEdge()
         case .compact(let slot, let incarnation):
             if incarnations[slot] == incarnation { compact(slot: slot) }
         case .flushBatch(let slot, let incarnation):
@@ -254,6 +264,9 @@ struct ClusterSimulation<Core: SimulatedConsensus> {
             kvGiveUp(client: client, operation: operation)
         case .restart(let slot):
             restart(members[slot])
+        case .split(let side, let other):
+            partition(side, other)
+            schedule(at: now + buggify.span(.milliseconds(100), .milliseconds(800)), .rejoin(side, other))
         case .rejoin(let side, let other):
             for a in side { for b in other { reconnect(a, b) } }
         case .heal:
@@ -325,18 +338,29 @@ struct ClusterSimulation<Core: SimulatedConsensus> {
         var crashes =
             plan.crashPointRate > 0 && !messages.isEmpty && disks[slot].hasUnsynced && faultWindowOpen
             && faultRandom.chance(plan.crashPointRate)
-        var sent = crashes ? Int(faultRandom.next(upperBound: UInt64(messages.count + 1))) : messages.count
+        let sent = crashes ? Int(faultRandom.next(upperBound: UInt64(messages.count + 1))) : messages.count
+        // The targeted crash of a new leader: its first entries reach `reach` servers.
+        var reach: Int?
+        var cutOff = false
         if !crashes, after.role == .leader, entriesSentInTerm[slot] != after.epoch,
-            Core.carriesEntries(actions.consensus), let reach = isolateNewLeader(slot: slot, term: after.epoch)
+            messages.contains(where: { Core.carriesEntries($0.message) }),
+            let crash = isolateNewLeader(slot: slot, term: after.epoch)
         {
             crashes = true
-            sent = min(sent, reach)
+            reach = crash.reach
+            cutOff = crash.cutOffRecipients
         }
+        var reached: [NodeID] = []
         for envelope in messages.prefix(sent) {
+            if let reach, Core.carriesEntries(envelope.message), !reached.contains(envelope.to) {
+                guard reached.count < reach else { continue }
+                reached.append(envelope.to)
+            }
             if let failure = Core.checkSend(envelope, slot: slot, in: self) { return fail(.safety, failure) }
             send(envelope)
         }
-        if crashes { return crashBriefly(id) }
+        if cutOff { cutOffServers(reached) }
+        if crashes { return crashBriefly(id, keepingUnsynced: reach == nil, backSoon: cutOff) }
         for envelope in actions.forwards { send(envelope) }
         if actions.flushBatch { schedule(at: now, .flushBatch(slot: slot, incarnation: incarnations[slot])) }
         if !actions.replies.isEmpty || !actions.reads.isEmpty { answerClients(slot: slot) }
@@ -362,13 +386,19 @@ struct ClusterSimulation<Core: SimulatedConsensus> {
 
     /// The targeted fault for a leader about to send the first entries of `term`: it is
     /// cut off with a minority (perhaps alone) for a while, or crashes, so that those
-    /// entries reach at most a minority. Returns, when it crashes, how many of its
-    /// messages of this step leave first.
-    mutating func isolateNewLeader(slot: Int, term: Term) -> Int? {
+    /// entries reach at most a minority. Returns, when it crashes, how many servers its
+    /// entries reach (its other messages leave), and whether those servers are then cut
+    /// off from the rest: the others go on without the newest entries, and meet them
+    /// again when the links return.
+    mutating func isolateNewLeader(slot: Int, term: Term) -> (reach: Int, cutOffRecipients: Bool)? {
         entriesSentInTerm[slot] = term
         guard plan.leaderCrashRate > 0, faultWindowOpen, buggify.chance(plan.leaderCrashRate) else { return nil }
         if buggify.chance(plan.leaderCrashShare) {
-            return Int(buggify.next(upperBound: UInt64((members.count - 1) / 2 + 1)))
+            let minority = (members.count - 1) / 2
+            if buggify.chance(plan.recipientCutShare) {
+                return (1 + Int(buggify.next(upperBound: UInt64(minority))), true)
+            }
+            return (Int(buggify.next(upperBound: UInt64(minority + 1))), false)
         }
         var others = members.filter { $0 != members[slot] }
         others.shuffle(using: &buggify)
@@ -378,6 +408,13 @@ struct ClusterSimulation<Core: SimulatedConsensus> {
         partition(side, rest)
         schedule(at: now + buggify.span(.milliseconds(100), .milliseconds(800)), .rejoin(side, rest))
         return nil
+    }
+
+    /// Cuts these servers off from every other server for a while.
+    mutating func cutOffServers(_ side: [NodeID]) {
+        guard !side.isEmpty else { return }
+        // Once what was sent has landed: the cut must not drop the entries themselves.
+        schedule(at: now + .milliseconds(1), .split(side, members.filter { !side.contains($0) }))
     }
 
     /// The targeted slow sync: a candidate's own promise (or vote) takes milliseconds to

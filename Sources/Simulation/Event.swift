@@ -22,6 +22,7 @@ enum Event<Message: Sendable> {
         case bitFlip
         case powerFailure
         case clockFault
+        case clockEdge
         case compact(slot: Int, incarnation: Int)
         /// The replica's Request Batch waits for the burst of input at this instant to end.
         case flushBatch(slot: Int, incarnation: Int)
@@ -30,6 +31,8 @@ enum Event<Message: Sendable> {
         case kvAttemptTimeout(client: Int, operation: Int, attempt: Int)
         case kvGiveUp(client: Int, operation: Int)
         case restart(slot: Int)
+        /// A targeted partition between these two sides begins.
+        indirect case split([NodeID], [NodeID])
         /// The end of a targeted partition: the links between these two sides come back.
         indirect case rejoin([NodeID], [NodeID])
         case heal

@@ -29,6 +29,10 @@ struct FaultPlan: Sendable, CustomStringConvertible {
     /// Of those targeted faults, the share that crash the leader (its new entries then
     /// leave with nothing); the others cut it off with a minority of the servers.
     var leaderCrashShare = 0.0
+    /// Of those crashes, the share after which the servers that got the leader's first
+    /// entries are cut off from the rest for a while (a ballot or term reused after the
+    /// crash meets them only later). Seeds differ: some never, some nearly always.
+    var recipientCutShare = 0.0
     /// Mean time between leadership transfers asked of the leader; nil: none.
     var transferEvery: TimeSpan?
     /// Share of the fault window in which clients fall silent. Idle stretches let a new
@@ -51,6 +55,10 @@ struct FaultPlan: Sendable, CustomStringConvertible {
     /// Mean time between clock faults (the leader cut off, clocks beyond the drift
     /// bound); nil: none.
     var clockFaultEvery: TimeSpan?
+    /// Mean time between cutting the leader off while its clock runs as slow, and the
+    /// others' as fast, as the lease's drift bound allows (`swarm` with lease reads);
+    /// nil: never. A lease that ignores drift serves stale reads under it.
+    var clockEdgeEvery: TimeSpan?
 
     /// The plan of `profile` for a cluster of `nodes`. `targeted` draws the targeted
     /// faults, apart from `random`, so that adding one leaves the other draws alone.
@@ -59,6 +67,7 @@ struct FaultPlan: Sendable, CustomStringConvertible {
         if profile == .swarm, nodes >= 3, targeted.chance(0.5) {
             leaderCrashRate = Double(200 + targeted.next(upperBound: 601 as UInt64)) / 1_000
             leaderCrashShare = Double(targeted.next(upperBound: 101 as UInt64)) / 100
+            recipientCutShare = Double(targeted.next(upperBound: 101 as UInt64)) / 100
         }
     }
 
@@ -146,6 +155,7 @@ struct FaultPlan: Sendable, CustomStringConvertible {
         }
         if let powerFailureEvery { parts.append("power failures every ~\(powerFailureEvery)") }
         if let clockFaultEvery { parts.append("clocks beyond their bound every ~\(clockFaultEvery)") }
+        if let clockEdgeEvery { parts.append("clocks at the edge of their bound every ~\(clockEdgeEvery)") }
         if !lyingDisks.isEmpty {
             parts.append("lying disks on servers \(lyingDisks.map { $0 + 1 }) (drop up to \(lieDrop))")
         }

@@ -76,10 +76,8 @@ extension MultiPaxosNode: SimulatedConsensus {
         false
     }
 
-    static func carriesEntries(_ output: MultiPaxosOutput) -> Bool {
-        output.messages.contains { envelope in
-            if case .accept(let accept) = envelope.message { !accept.entries.isEmpty } else { false }
-        }
+    static func carriesEntries(_ message: MultiPaxosMessage) -> Bool {
+        if case .accept(let accept) = message { !accept.entries.isEmpty } else { false }
     }
 
     /// Puts each write on the disk: the promise as hard state, each accept as a record.

@@ -38,10 +38,8 @@ extension RaftNode: SimulatedConsensus {
         "\(role) term=\(term) log=\(log.lastIndex)@\(log.lastTerm)"
     }
 
-    static func carriesEntries(_ output: RaftOutput) -> Bool {
-        output.messages.contains { envelope in
-            if case .appendEntries(let request) = envelope.message { !request.entries.isEmpty } else { false }
-        }
+    static func carriesEntries(_ message: RaftMessage) -> Bool {
+        if case .appendEntries(let request) = message { !request.entries.isEmpty } else { false }
     }
 
     static func persist(

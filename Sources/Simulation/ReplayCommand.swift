@@ -7,14 +7,15 @@ extension SimulationOptions {
     /// The `synod sim` command that reruns `seed` alone under these options, as the
     /// command line prints it after a failing seed; nil when the options hold
     /// something the command line cannot say. It names the node count, fault profile,
-    /// duration, election safeguards (if not the default), proposal rate (if not the
-    /// default) and bugs; everything else must keep its default.
+    /// duration, election safeguards, proposal rate and clock-drift bound (each if not
+    /// the default) and bugs; everything else must keep its default.
     public func replayCommand(seed: UInt64) -> String? {
         let defaults = SimulationOptions()
         var expressible = SimulationOptions(
             nodes: nodes, duration: duration, faults: faults, proposalsPerSecond: proposalsPerSecond)
         expressible.raft.elections = raft.elections
         expressible.raft.bugs = raft.bugs
+        expressible.raft.maxClockDriftPPM = raft.maxClockDriftPPM
         expressible.replicaBugs = replicaBugs
         expressible.multiPaxos.bugs = multiPaxos.bugs
         expressible.consensus = consensus
@@ -37,6 +38,9 @@ extension SimulationOptions {
         }
         if raft.elections != defaults.raft.elections { words.append("--config \(raft.elections.rawValue)") }
         if proposalsPerSecond != defaults.proposalsPerSecond { words.append("--rate \(proposalsPerSecond)") }
+        if raft.maxClockDriftPPM != defaults.raft.maxClockDriftPPM {
+            words.append("--clock-drift \(raft.maxClockDriftPPM)")
+        }
         if let workload {
             words.append("--workload kv")
             if workload.readMode != KVWorkload().readMode { words.append("--read-mode \(workload.readMode.rawValue)") }

@@ -38,8 +38,8 @@ protocol SimulatedConsensus: ConsensusCore {
     mutating func transferLeadership(to target: NodeID, at now: Instant, into out: inout Output) -> Bool
 
     static func describe(_ message: Message) -> String
-    /// Whether a leader's output sends new entries to a follower.
-    static func carriesEntries(_ output: Output) -> Bool
+    /// Whether a leader's message sends new entries to a follower.
+    static func carriesEntries(_ message: Message) -> Bool
 
     /// Puts the step's writes on the server's disk and checks what they change; false
     /// when a check failed (the violation is recorded).

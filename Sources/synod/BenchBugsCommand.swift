@@ -76,6 +76,7 @@ struct PlantedBug: Sendable {
             raft(.commitPreviousTerm, faults: .swarm),
             raft(.noSyncBeforeVote, faults: .swarm),
             raft(.voteAfterDataLoss, faults: .disk, nodes: 3),
+            lease(.leaseIgnoresDrift, drift: 300_000),
             singleDecree(.replyBeforePersist),
             singleDecree(.ignoreAccepted),
             multiPaxos(.prepareBeforePromiseSynced),
@@ -93,6 +94,16 @@ struct PlantedBug: Sendable {
         }
     }
 
+    /// Lease reads under clocks that drift as far as the lease allows for: the bug shows
+    /// only when the drift is large beside the time an election takes.
+    static func lease(_ bug: RaftBug, drift: Int) -> PlantedBug {
+        var options = SimulationOptions(faults: .swarm)
+        options.workload = KVWorkload(readMode: .lease)
+        options.raft.maxClockDriftPPM = drift
+        let profile = "--workload kv --read-mode lease --faults swarm --clock-drift \(drift)"
+        return simulated(bug.rawValue, profile, options) { $0.raft.bugs = [bug] }
+    }
+
     static func singleDecree(_ bug: SingleDecree.Bug) -> PlantedBug {
         PlantedBug(name: bug.rawValue, profile: "--protocol paxos --faults swarm") { seed, withBug in
             var options = SingleDecreeOptions(faults: .swarm)
@@ -102,10 +113,14 @@ struct PlantedBug: Sendable {
         }
     }
 
+    /// At 1,000 proposals a second a new leader sends its first entries before its own
+    /// promise is synced often enough for the targeted crash to strike in between.
     static func multiPaxos(_ bug: MultiPaxosBug) -> PlantedBug {
-        var options = SimulationOptions(faults: .swarm)
+        var options = SimulationOptions(faults: .swarm, proposalsPerSecond: 1_000)
         options.consensus = .multiPaxos(PaxosQuorums(nodes: options.nodes))
-        return simulated(bug.rawValue, "--protocol multipaxos --faults swarm", options) { $0.multiPaxos.bugs = [bug] }
+        return simulated(bug.rawValue, "--protocol multipaxos --faults swarm --rate 1000", options) {
+            $0.multiPaxos.bugs = [bug]
+        }
     }
 
     static func replica(_ bug: ReplicaBug) -> PlantedBug {

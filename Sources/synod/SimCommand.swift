@@ -68,13 +68,19 @@ struct SimCommand: ParsableCommand {
     @Option(help: "Client proposals per virtual second.")
     var rate = SimulationOptions().proposalsPerSecond
 
+    @Option(
+        help:
+            "The largest clock-rate error, in parts per million, that leader leases allow for; under swarm, clocks drift up to it."
+    )
+    var clockDrift = SimulationOptions().raft.maxClockDriftPPM
+
     @Flag(help: "Print every event of the seed to standard output (needs --seed).")
     var trace = false
 
     @Option(
         name: .customLong("bug"),
         help: ArgumentHelp(
-            "Run a deliberately broken variant, to see the checker catch it (repeatable). Raft: commit-previous-term, no-sync-before-vote, vote-after-data-loss; paxos: reply-before-persist, ignore-accepted; multipaxos: prepare-before-promise-synced; the replica layer (raft or multipaxos, with --workload kv): batch-reply-before-commit, forward-retry-without-session, read-before-apply.",
+            "Run a deliberately broken variant, to see the checker catch it (repeatable). Raft: commit-previous-term, no-sync-before-vote, vote-after-data-loss, lease-ignores-drift (with --workload kv --read-mode lease); paxos: reply-before-persist, ignore-accepted; multipaxos: prepare-before-promise-synced; the replica layer (raft or multipaxos, with --workload kv): batch-reply-before-commit, forward-retry-without-session, read-before-apply.",
             valueName: "bug"
         )
     )
@@ -99,6 +105,9 @@ struct SimCommand: ParsableCommand {
         if rate < 0 || rate > 1_000_000 {
             throw ValidationError("--rate must be between 0 and 1000000 proposals per second.")
         }
+        if !(0...300_000).contains(clockDrift) {
+            throw ValidationError("--clock-drift must be between 0 and 300000 parts per million.")
+        }
         if trace, seed == nil {
             throw ValidationError("--trace needs a single --seed.")
         }
@@ -116,6 +125,7 @@ struct SimCommand: ParsableCommand {
         options.replicaBugs = Set(bugs.compactMap(ReplicaBug.init(rawValue:)))
         options.multiPaxos.bugs = Set(bugs.compactMap(MultiPaxosBug.init(rawValue:)))
         options.raft.elections = config
+        options.raft.maxClockDriftPPM = clockDrift
         if workload == .kv { options.workload = KVWorkload(readMode: readMode) }
         if `protocol` == .multipaxos {
             options.consensus = .multiPaxos((try? quorums.quorums(nodes: nodes)) ?? PaxosQuorums(nodes: nodes))

@@ -19,8 +19,10 @@ import Testing
         let reports = await sweep(options, seeds: 1...60)
         expectNoViolations(reports, options)
         // The harshest seeds (a server refused for corruption, others rejoining without a vote,
-        // skewed clocks) still serve hundreds of operations; an idle cluster serves none.
-        #expect(reports.allSatisfy { $0.operations > 400 }, "the clients made progress")
+        // skewed clocks, new leaders crashed with the servers their entries reached cut
+        // off) still serve hundreds of operations (311 at the fewest); an idle cluster
+        // serves none.
+        #expect(reports.allSatisfy { $0.operations > 250 }, "the clients made progress")
         #expect(reports.contains { !$0.readLatencies.isEmpty })
     }
 
