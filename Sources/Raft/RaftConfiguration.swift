@@ -42,7 +42,7 @@ public struct RaftConfiguration: Sendable, Equatable {
         electionTimeoutMin: TimeSpan = .milliseconds(100),
         electionTimeoutMax: TimeSpan = .milliseconds(200),
         maxEntriesPerAppend: Int = 64,
-        maxAppendBytes: Int = 8 << 20,
+        maxAppendBytes: Int = 4 << 20,
         snapshotChunkSize: Int = 1 << 20,
         preVote: Bool = true,
         checkQuorum: Bool = true,

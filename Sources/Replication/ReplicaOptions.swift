@@ -14,7 +14,7 @@ public struct ReplicaOptions: Sendable, Equatable {
     /// A Request Batch is proposed before the next command would take it past this many
     /// bytes (encoded), so that an entry never outgrows what followers and the WAL take.
     /// At least `maxCommandBytes` plus a batch's framing, so one command always fits.
-    public var maxBatchBytes = 4 << 20
+    public var maxBatchBytes = 2 << 20
     /// Compact the log once this many entries were applied since the last snapshot
     /// (0: never).
     public var snapshotEvery = 10_000
