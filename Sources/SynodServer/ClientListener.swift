@@ -11,6 +11,9 @@ import SynodCore
 enum ClientListener {
     static func start(node: ReplicaNode<KVStore>, logger: Logger) async throws -> any Channel {
         let configuration = node.configuration
+        // A request the port takes must fit every later stage, or one write could stop
+        // the leader (a WAL record too large) or stall replication (a frame too large).
+        try configuration.checkLimits()
         let bootstrap = ServerBootstrap(group: node.loop)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .serverChannelOption(.backlog, value: 256)
@@ -46,9 +49,16 @@ final class ClientHandler: ChannelInboundHandler {
     init(node: ReplicaNode<KVStore>, logger: Logger) {
         self.node = node
         self.logger = logger
-        let limit = node.configuration.maxFrameSize
-        self.parser = RESPParser(limits: RESPParser.Limits(maxBulkLength: limit, maxArrayLength: 1 << 16))
+        let limits = node.configuration.limits
+        self.parser = RESPParser(
+            limits: RESPParser.Limits(
+                maxArrayLength: 1 << 16, maxValueLength: limits.value, maxRequestLength: limits.command))
     }
+
+    /// Bytes a connection may hold unparsed: one request up to the command limit and
+    /// the reads that arrived with it. The parser skips an oversized request's bytes as
+    /// they come, so only a stream that is not RESP gets this far.
+    private var maxBuffered: Int { node.configuration.limits.command + (1 << 20) }
 
     func handlerAdded(context: ChannelHandlerContext) { self.context = context }
 
@@ -57,12 +67,11 @@ final class ClientHandler: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard closeAfter == nil else { return }
         parser.append(unwrapInboundIn(data).readableBytesView)
-        if parser.bufferedByteCount > 2 * node.configuration.maxFrameSize {
-            // One request larger than any frame may be: refuse it rather than buffer it.
-            return fail("request larger than \(node.configuration.maxFrameSize) bytes")
+        if parser.bufferedByteCount > maxBuffered {
+            return fail("\(parser.bufferedByteCount) bytes without a complete request")
         }
         do {
-            while closeAfter == nil, let request = try parser.next() {
+            while closeAfter == nil, let request = try nextRequest() {
                 let command: ClientCommand?
                 do {
                     command = try ClientCommand(request)
@@ -75,6 +84,20 @@ final class ClientHandler: ChannelInboundHandler {
             }
         } catch {
             fail("\(error)")
+        }
+    }
+
+    /// The next complete request, or nil; a request over a size limit was read to its
+    /// end and is answered `-ERR request refused: ...` here, in its turn.
+    private func nextRequest() throws(RESPError) -> RESPValue? {
+        while true {
+            do {
+                return try parser.next()
+            } catch let error where error.isRecoverable {
+                logger.debug("refused a client request: \(error)")
+                node.metrics.request(.invalid)
+                answer(error.reply, in: allocate(), kind: .invalid)
+            }
         }
     }
 

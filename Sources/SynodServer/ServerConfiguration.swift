@@ -17,9 +17,28 @@ public struct ServerConfiguration: Sendable {
     /// `Replica` has no client port and ignores both.
     public var clientHost: String
     public var clientPort: Int
-    public var raft: RaftConfiguration
-    /// Frames larger than this are refused on either port.
-    public var maxFrameSize: Int
+    /// The Raft core's timing and limits; its `maxAppendBytes` is `limits.appendEntries`
+    /// (setting either sets both).
+    public var raft: RaftConfiguration {
+        get {
+            var raft = raftSettings
+            raft.maxAppendBytes = limits.appendEntries
+            return raft
+        }
+        set {
+            raftSettings = newValue
+            limits.appendEntries = newValue.maxAppendBytes
+        }
+    }
+    private var raftSettings: RaftConfiguration
+    /// How large a value, a command, a batch, an AppendEntries and a frame may be; each
+    /// fits in the next (see `SizeLimits`).
+    public var limits = SizeLimits()
+    /// Peer frames larger than this are refused: `limits.frame`.
+    public var maxFrameSize: Int {
+        get { limits.frame }
+        set { limits.frame = newValue }
+    }
     /// Every this many applied entries the server snapshots its state machine.
     public var snapshotEvery: Int
     /// How reads are confirmed: ReadIndex (a heartbeat round) or a leader lease.
@@ -52,8 +71,9 @@ public struct ServerConfiguration: Sendable {
         self.dataDirectory = dataDirectory
         self.clientHost = clientHost
         self.clientPort = clientPort
-        self.raft = raft
-        self.maxFrameSize = maxFrameSize
+        self.raftSettings = raft
+        self.limits.appendEntries = raft.maxAppendBytes
+        self.limits.frame = maxFrameSize
         self.snapshotEvery = snapshotEvery
     }
 
@@ -67,6 +87,20 @@ public struct ServerConfiguration: Sendable {
         options.maxUncommittedEntries = maxUncommittedEntries
         options.snapshotEvery = snapshotEvery
         options.readConfirmation = readConfirmation
+        options.maxCommandBytes = limits.command
+        options.maxBatchBytes = limits.batch
         return options
+    }
+
+    /// Throws unless the size limits nest (`SizeLimits.check()`) and a snapshot chunk
+    /// fits in a frame.
+    public func checkLimits() throws(SizeLimitError) {
+        try limits.check()
+        let chunkLimit = limits.frame - SizeLimits.appendEntriesOverhead
+        guard raft.snapshotChunkSize <= chunkLimit else {
+            throw SizeLimitError(
+                reason: "a snapshot chunk (\(raft.snapshotChunkSize) bytes) does not fit in the frame limit "
+                    + "(\(chunkLimit) bytes usable)")
+        }
     }
 }
