@@ -24,6 +24,9 @@ public struct ReplicaActions<Output: ConsensusOutput>: Sendable {
     public var flushBatch = false
     /// Call `compact(at:into:)` soon: enough was applied since the last snapshot.
     public var compactionDue = false
+    /// With `ReplicaOptions.restoresOffThread`: decode this snapshot
+    /// (`ReplicatedState(snapshot:)`) and hand the result to `restored(_:through:at:into:)`.
+    public var restoreDue: Snapshot?
     /// The server rejoined after disk damage and may vote again: clear its marker.
     public var caughtUp = false
     /// The replica cannot go on (a snapshot that does not decode, a failed disk): stop it.
@@ -40,6 +43,7 @@ public struct ReplicaActions<Output: ConsensusOutput>: Sendable {
         if !proposedBatches.isEmpty { proposedBatches.removeAll(keepingCapacity: true) }
         flushBatch = false
         compactionDue = false
+        restoreDue = nil
         caughtUp = false
         fatal = nil
         wakeAt = .distantFuture

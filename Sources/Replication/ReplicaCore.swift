@@ -71,6 +71,12 @@ public struct ReplicaCore<Consensus: ConsensusCore, Machine: StateMachine>: Send
     @usableFromInline var _compactedThrough: LogIndex
     @usableFromInline
     var compactionQueued = false
+    /// The snapshot being decoded by the driver (`restoresOffThread`), and the committed
+    /// entries after it, held until its state arrives.
+    @usableFromInline
+    var restoring: LogIndex?
+    @usableFromInline
+    var heldEntries: [LogEntry] = []
     /// Set when the disk failed: writes are refused from then on.
     @inlinable public var storageFailure: String? { _storageFailure }
     @usableFromInline var _storageFailure: String?
@@ -171,6 +177,31 @@ public struct ReplicaCore<Consensus: ConsensusCore, Machine: StateMachine>: Send
         settle(&actions)
     }
 
+    /// The driver decoded the snapshot through `index` that `restoreDue` handed it (or
+    /// failed to): the machine becomes its image and the entries held meanwhile apply.
+    /// A result for a snapshot a newer one replaced is dropped; one that did not decode
+    /// stops the replica rather than apply later entries on top of the old state.
+    @inlinable
+    public mutating func restored(
+        _ result: Result<ReplicatedState<Machine>, any Error>, through index: LogIndex, at now: Instant,
+        into actions: inout Actions
+    ) {
+        guard begin(now) else { return }
+        guard restoring == index else { return settle(&actions) }
+        restoring = nil
+        switch result {
+        case .failure(let error):
+            stop("the leader's snapshot through \(index) does not decode: \(error)", &actions)
+        case .success(let state):
+            _state = state
+            let held = heldEntries
+            heldEntries.removeAll()
+            for entry in held where entry.index > index && stopped == nil { apply(entry, &actions) }
+            afterApplying(&actions)
+        }
+        settle(&actions)
+    }
+
     /// The disk failed. A full disk refuses writes while the replica keeps serving
     /// reads; any other failure (a failed fsync above all: the kernel may have dropped
     /// the data) stops it, since nothing it acknowledged afterwards could be trusted.
@@ -233,8 +264,12 @@ public struct ReplicaCore<Consensus: ConsensusCore, Machine: StateMachine>: Send
         // them, and each binding costs a retain on the hot path.
         if actions.consensus.committed.count > committedBefore {
             let committed = actions.consensus.committed
-            for entry in committed[committedBefore...] where stopped == nil { apply(entry, &actions) }
-            afterApplying(&actions)
+            if restoring != nil {
+                heldEntries.append(contentsOf: committed[committedBefore...])
+            } else {
+                for entry in committed[committedBefore...] where stopped == nil { apply(entry, &actions) }
+                afterApplying(&actions)
+            }
         }
         if actions.consensus.reads.count > readsBefore {
             readyReads.append(contentsOf: actions.consensus.reads[readsBefore...])
@@ -302,10 +337,16 @@ public struct ReplicaCore<Consensus: ConsensusCore, Machine: StateMachine>: Send
     /// on top of the old state.
     @inlinable
     mutating func restore(_ snapshot: Snapshot, _ actions: inout Actions) {
-        do {
-            _state = try ReplicatedState(snapshot: snapshot.data)
-        } catch {
-            return stop("the leader's snapshot through \(snapshot.lastIndex) does not decode: \(error)", &actions)
+        if options.restoresOffThread {
+            restoring = snapshot.lastIndex
+            heldEntries.removeAll()
+            actions.restoreDue = snapshot
+        } else {
+            do {
+                _state = try ReplicatedState(snapshot: snapshot.data)
+            } catch {
+                return stop("the leader's snapshot through \(snapshot.lastIndex) does not decode: \(error)", &actions)
+            }
         }
         _compactedThrough = snapshot.lastIndex
         for index in proposed.keys.sorted() where index <= snapshot.lastIndex {

@@ -24,6 +24,11 @@ public struct ReplicaOptions: Sendable, Equatable {
     public var forwardTimeout: TimeSpan = .seconds(1)
     /// How long to wait before routing again when no leader is known, or after a refusal.
     public var retryPause: TimeSpan = .milliseconds(20)
+    /// Hand a snapshot the leader sent to the driver to decode (`ReplicaActions.restoreDue`)
+    /// and hold later committed entries until `restored(_:through:at:into:)` brings the
+    /// decoded state: the server decodes a large machine off its event loop. The
+    /// simulator decodes in place.
+    public var restoresOffThread = false
     /// Deliberate bugs, for showing that the simulator's checks catch them.
     public var bugs: Set<ReplicaBug> = []
 

@@ -134,8 +134,15 @@ final class ReplicaNode<Machine: StateMachine>: PeerInbox, @unchecked Sendable {
             for envelope in actions.forwards { transport.send(envelope) }
             if !consensus.messages.isEmpty || !actions.forwards.isEmpty { transport.flush() }
         }
-        if let snapshot = consensus.restored {
-            logger.info("installed the leader's snapshot through \(snapshot.lastIndex)")
+        if let snapshot = actions.restoreDue {
+            // Decoding a large machine takes long: off the event loop, then back.
+            let index = snapshot.lastIndex
+            snapshotPool.runIfActive(eventLoop: loop) {
+                Result { try ReplicatedState<Machine>(snapshot: snapshot.data) }
+            }.whenSuccess { [self] result in
+                if case .success = result { logger.info("installed the leader's snapshot through \(index)") }
+                step { core, now, out in core.restored(result, through: index, at: now, into: &out) }
+            }
         }
         for (token, outcome) in actions.replies { writeWaiters.removeValue(forKey: token)?(outcome) }
         if !actions.reads.isEmpty {

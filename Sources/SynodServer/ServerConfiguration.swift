@@ -63,7 +63,7 @@ public struct ServerConfiguration: Sendable {
     public init(
         id: NodeID, peers: [NodeID: String], clusterID: String = "synod", dataDirectory: String,
         clientHost: String = "127.0.0.1", clientPort: Int = 0, raft: RaftConfiguration = RaftConfiguration(),
-        maxFrameSize: Int = 16 << 20, snapshotEvery: Int = 10_000
+        maxFrameSize: Int = 16 << 20, snapshotEvery: Int = defaultSnapshotEvery
     ) {
         self.id = id
         self.peers = peers
@@ -80,6 +80,9 @@ public struct ServerConfiguration: Sendable {
     /// The members in id order.
     public var members: [NodeID] { peers.keys.sorted() }
 
+    /// Entries applied between two snapshots unless a server is told otherwise.
+    public static let defaultSnapshotEvery = 10_000
+
     /// The replica core's settings, taken from this configuration.
     var replica: ReplicaOptions {
         var options = ReplicaOptions()
@@ -89,6 +92,8 @@ public struct ServerConfiguration: Sendable {
         options.readConfirmation = readConfirmation
         options.maxCommandBytes = limits.command
         options.maxBatchBytes = limits.batch
+        // A large machine decodes off the event loop (ReplicaNode's snapshot pool).
+        options.restoresOffThread = true
         return options
     }
 

@@ -93,10 +93,14 @@ struct ClusterStart: ParsableCommand {
     @Option(help: "The minimum election timeout, at least 5 heartbeat intervals (passed to every synod serve).")
     var electionTimeout = RaftConfiguration().electionTimeoutMin
 
+    @Option(help: "Compact each log every this many applied entries (passed to every synod serve).")
+    var snapshotEvery = ServerConfiguration.defaultSnapshotEvery
+
     func validate() throws {
         guard (1...9).contains(nodes) else { throw ValidationError("--nodes must be 1...9") }
         guard (1_024...65_000).contains(basePort) else { throw ValidationError("--base-port must be 1024...65000") }
         try ServeCommand.validateTiming(heartbeat: heartbeatInterval, election: electionTimeout)
+        guard snapshotEvery >= 0 else { throw ValidationError("--snapshot-every must be 0 or more") }
     }
 
     func run() throws {
@@ -120,7 +124,7 @@ struct ClusterStart: ParsableCommand {
             var arguments = [
                 "serve", "--id", "\(node.id)", "--cluster", peers, "--data", data, "--client-port",
                 "\(node.clientPort)", "--heartbeat-interval", "\(heartbeatInterval)", "--election-timeout",
-                "\(electionTimeout)",
+                "\(electionTimeout)", "--snapshot-every", "\(snapshotEvery)",
             ]
             if !FileManager.default.fileExists(atPath: data) { arguments.append("--bootstrap") }
             launched[index].pid = try spawnSelf(arguments, output: .detached(log: "\(dir)/n\(node.id).log"))

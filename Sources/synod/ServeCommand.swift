@@ -58,6 +58,9 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Largest frame accepted on either port, in bytes.")
     var maxFrameSize = 16 << 20
 
+    @Option(help: "Compact the log into a snapshot every this many applied entries (0: never).")
+    var snapshotEvery = ServerConfiguration.defaultSnapshotEvery
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel = "info"
 
@@ -70,6 +73,7 @@ struct ServeCommand: ParsableCommand {
     func validate() throws {
         guard id > 0 else { throw ValidationError("--id must be positive") }
         guard (1...65_535).contains(clientPort) else { throw ValidationError("--client-port must be 1...65535") }
+        guard snapshotEvery >= 0 else { throw ValidationError("--snapshot-every must be 0 or more") }
         if let metricsPort, !(1...65_535).contains(metricsPort) {
             throw ValidationError("--metrics-port must be 1...65535")
         }
@@ -125,7 +129,7 @@ struct ServeCommand: ParsableCommand {
         let logger = Logger(label: label)
         var configuration = ServerConfiguration(
             id: NodeID(id), peers: try members(), clusterID: clusterID, dataDirectory: data, clientHost: clientHost,
-            clientPort: clientPort, raft: raftConfiguration, maxFrameSize: maxFrameSize)
+            clientPort: clientPort, raft: raftConfiguration, maxFrameSize: maxFrameSize, snapshotEvery: snapshotEvery)
         configuration.readConfirmation = readMode == "lease" ? .lease : .readIndex
         if let metricsPort {
             // Once per process: the server's metrics (and any library's) go to this registry.
@@ -192,7 +196,8 @@ struct ServeService: Service {
     }
 }
 
-/// What the serving task reports to the command's thread.
+/// What the serving task reports to the command's thread. The unchecked `Sendable` is
+/// sound: both fields are read and written only under `lock`.
 final class ServeOutcome: @unchecked Sendable {
     private let lock = NSLock()
     private var storedFailure: String?

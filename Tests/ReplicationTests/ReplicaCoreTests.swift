@@ -99,4 +99,66 @@ import Testing
                 random: SeededGenerator(seed: 1))
         }
     }
+
+    /// The server decodes a leader's snapshot off its event loop: the replica hands it
+    /// out, holds the entries committed after it, and applies them once the decoded
+    /// state comes back; a result for a replaced snapshot is dropped.
+    @Test func aSnapshotDecodedOffThreadHoldsLaterEntriesUntilItsStateArrives() throws {
+        var options = ReplicaOptions()
+        options.restoresOffThread = true
+        var store = KVStore()
+        _ = store.apply(KVRequest(command: .put(key: "k", value: "from the snapshot"), time: .zero), at: 50)
+        let image = ReplicatedState<KVStore>(machine: store)
+        var core = try ReplicaCluster.Core(
+            consensus: RaftNode(id: 1, members: [1, 2, 3], now: .zero, random: SeededGenerator(seed: 1)),
+            snapshot: nil, options: options, now: .zero, random: SeededGenerator(seed: 2))
+        var actions = ReplicaCluster.Core.Actions()
+        let install = InstallSnapshot(
+            term: 9, lastIndex: 50, lastTerm: 9, offset: 0, data: image.snapshot()[...], done: true)
+        core.receive(Envelope(from: 2, to: 1, message: .installSnapshot(install)), at: .zero, into: &actions)
+        let due = try #require(actions.restoreDue, "the snapshot was not handed out to decode")
+        #expect(due.lastIndex == 50)
+        #expect(core.state.machine.read("k").value == nil, "the machine changed before its state arrived")
+
+        // Entry 51 commits while the snapshot decodes: it waits.
+        let entry = LogEntry(term: 9, index: 51, kind: .noop, data: [])
+        let append = AppendEntries(
+            term: 9, prevLogIndex: 50, prevLogTerm: 9, entries: [entry], leaderCommit: 51)
+        actions.removeAll()
+        core.receive(Envelope(from: 2, to: 1, message: .appendEntries(append)), at: .zero, into: &actions)
+        if let last = actions.consensus.writes.last {
+            actions.removeAll()
+            core.synced(through: last.id, at: .zero, into: &actions)
+        }
+        #expect(core.state.appliedIndex < 51, "an entry applied on top of the old state")
+
+        // A result for an older snapshot is dropped; the right one installs and applies.
+        actions.removeAll()
+        core.restored(.success(ReplicatedState()), through: 40, at: .zero, into: &actions)
+        #expect(core.state.machine.read("k").value == nil)
+        let decoded = try ReplicatedState<KVStore>(snapshot: due.data)
+        core.restored(.success(decoded), through: 50, at: .zero, into: &actions)
+        #expect(core.state.machine.read("k").value == "from the snapshot")
+        #expect(core.state.appliedIndex == 51)
+        #expect(core.compactedThrough == 50)
+        #expect(actions.fatal == nil)
+    }
+
+    @Test func aSnapshotThatFailsToDecodeOffThreadStopsTheReplica() throws {
+        var options = ReplicaOptions()
+        options.restoresOffThread = true
+        var core = try ReplicaCluster.Core(
+            consensus: RaftNode(id: 1, members: [1, 2, 3], now: .zero, random: SeededGenerator(seed: 1)),
+            snapshot: nil, options: options, now: .zero, random: SeededGenerator(seed: 2))
+        var actions = ReplicaCluster.Core.Actions()
+        let install = InstallSnapshot(term: 9, lastIndex: 50, lastTerm: 9, offset: 0, data: [7, 7], done: true)
+        core.receive(Envelope(from: 2, to: 1, message: .installSnapshot(install)), at: .zero, into: &actions)
+        let due = try #require(actions.restoreDue)
+        actions.removeAll()
+        core.restored(
+            Result { try ReplicatedState<KVStore>(snapshot: due.data) }, through: 50, at: .zero, into: &actions)
+        let reason = try #require(actions.fatal, "a replica went on from a snapshot it cannot decode")
+        #expect(reason.contains("through 50"))
+        #expect(core.stopped != nil)
+    }
 }

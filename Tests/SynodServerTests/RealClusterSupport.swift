@@ -82,7 +82,7 @@ final class RealCluster {
 
     /// Starts `size` servers; when the launch fails (a port taken between the check and
     /// the bind), tries again on another base port, a few times.
-    static func launch(size: Int = 3) throws -> RealCluster {
+    static func launch(size: Int = 3, options: [String] = []) throws -> RealCluster {
         guard let binary = SynodProcess.binary else { throw RealClusterError(SynodProcess.missingBinaryMessage) }
         var failures: [String] = []
         for _ in 0..<3 {
@@ -90,7 +90,8 @@ final class RealCluster {
             let directory = FileManager.default.temporaryDirectory
                 .appendingPathComponent("synod-realcluster-\(UUID().uuidString)").path
             let outcome = try runSynod(
-                binary, ["cluster", "start", "--nodes", "\(size)", "--dir", directory, "--base-port", "\(base)"])
+                binary,
+                ["cluster", "start", "--nodes", "\(size)", "--dir", directory, "--base-port", "\(base)"] + options)
             if outcome.status == 0 {
                 let cluster = RealCluster(binary: binary, directory: directory, basePort: base, nodes: [])
                 try cluster.readNodes()
