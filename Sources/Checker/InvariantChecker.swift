@@ -52,10 +52,13 @@ public struct InvariantChecker: Sendable {
     var committedEntryTerms: [UInt64] = []
     /// Servers whose disk may have lost entries to a storage fault (a flipped bit, a
     /// damaged tail, a refused start). Durability counts them as holders: the protocol
-    /// answers for such a loss by keeping them from voting until they catch up.
+    /// answers for such a loss by restricting their votes until they catch up.
     var impaired: [Bool]
-    /// Servers that may not vote now (catching up after damage, or refused to start).
+    /// Servers that take no part in elections (refused to start).
     var nonVoting: [Bool]
+    /// For a server catching up after damage, the most up-to-date log it may have had
+    /// (last term, length): it votes only for logs at least as up to date as that.
+    var catchUpBounds: [(term: UInt64, length: Int)?]
     /// Every (index, term) seen in any log and the prefix digest it had.
     var seen: [IndexAndTerm: UInt64] = [:]
     var leaders: [Term: NodeID] = [:]
@@ -79,6 +82,7 @@ public struct InvariantChecker: Sendable {
         appliedIndexOf = Array(repeating: .zero, count: members.count)
         impaired = Array(repeating: false, count: members.count)
         nonVoting = Array(repeating: false, count: members.count)
+        catchUpBounds = Array(repeating: nil, count: members.count)
     }
 
     /// The highest index known committed.
@@ -203,12 +207,24 @@ public struct InvariantChecker: Sendable {
         impaired[node.rawValue - 1] = true
     }
 
-    /// Whether `node` may vote (false while it catches up after damage or is refused).
+    /// Whether `node` takes part in elections: false when it refused to start; true
+    /// again, with no restriction, once it has caught up after damage.
     public mutating func setVoting(_ node: NodeID, _ voting: Bool) {
         nonVoting[node.rawValue - 1] = !voting
+        if voting { catchUpBounds[node.rawValue - 1] = nil }
     }
 
-    public func mayVote(_ node: NodeID) -> Bool { !nonVoting[node.rawValue - 1] }
+    /// `node` restarted with a damaged tail that may have held entries up to
+    /// `possibleEnd`, in terms up to `term`: until it catches up it votes only for logs at
+    /// least as up to date as that (and not for itself unless its own log is).
+    public mutating func catchingUp(_ node: NodeID, term: Term, possibleEnd: LogIndex) {
+        catchUpBounds[node.rawValue - 1] = (term.rawValue, Int(possibleEnd.rawValue))
+    }
+
+    /// Whether `node` votes without restriction (false while it catches up or refused).
+    public func mayVote(_ node: NodeID) -> Bool {
+        !nonVoting[node.rawValue - 1] && catchUpBounds[node.rawValue - 1] == nil
+    }
 
     // MARK: Roles and commitment
 
@@ -338,7 +354,13 @@ public struct InvariantChecker: Sendable {
             let mine = (terms[slot].last ?? 0, terms[slot].count)
             var voters = 0
             for other in terms.indices where !nonVoting[other] {
-                let theirs = (terms[other].last ?? 0, terms[other].count)
+                // A server catching up also asks for the log it may have had before the damage.
+                var theirs = (terms[other].last ?? 0, terms[other].count)
+                if let bound = catchUpBounds[other],
+                    bound.term > theirs.0 || (bound.term == theirs.0 && bound.length > theirs.1)
+                {
+                    theirs = bound
+                }
                 if mine.0 > theirs.0 || (mine.0 == theirs.0 && mine.1 >= theirs.1) { voters += 1 }
             }
             if voters >= majority {

@@ -47,7 +47,7 @@ extension RaftNode {
 
     /// PreVote (§9.6): ask for votes in the next term without raising our own.
     mutating func startPreVote() {
-        let state = CandidateState(votes: [id], selfVoteWrite: nil)
+        let state = CandidateState(votes: votesForSelf ? [id] : [], selfVoteWrite: nil)
         roleState = .preCandidate(state)
         leaderID = nil
         resetElectionDeadline()
@@ -59,7 +59,7 @@ extension RaftNode {
 
     mutating func handlePreVote(_ request: RequestVote, from candidate: NodeID) {
         let granted =
-            request.term > term && !heardFromLeaderRecently && catchUp == nil
+            request.term > term && !heardFromLeaderRecently && catchUpCovers(request)
             && log.isUpToDate(lastIndex: request.lastLogIndex, lastTerm: request.lastLogTerm)
         // Promises nothing and changes nothing here, so it needs no sync.
         let response = RequestVoteResponse(term: granted ? request.term : term, granted: granted, isPreVote: true)
@@ -82,7 +82,8 @@ extension RaftNode {
         term = term.next
         votedFor = id
         persistence.hardStateChanged = true
-        roleState = .candidate(CandidateState(votes: [], selfVoteWrite: persistence.lastIssued.next))
+        roleState = .candidate(
+            CandidateState(votes: [], selfVoteWrite: votesForSelf ? persistence.lastIssued.next : nil))
         leaderID = nil
         resetElectionDeadline()
         let request = RequestVote(
@@ -97,7 +98,7 @@ extension RaftNode {
             reply(.requestVoteResponse(RequestVoteResponse(term: term, granted: false)), to: candidate)
             return
         }
-        let canVote = (votedFor == nil || votedFor == candidate) && catchUp == nil
+        let canVote = (votedFor == nil || votedFor == candidate) && catchUpCovers(request)
         let granted =
             canVote && role != .leader
             && log.isUpToDate(lastIndex: request.lastLogIndex, lastTerm: request.lastLogTerm)
@@ -110,6 +111,17 @@ extension RaftNode {
         }
         reply(.requestVoteResponse(RequestVoteResponse(term: term, granted: granted)), to: candidate)
     }
+
+    /// A server catching up after disk damage votes only for a candidate whose log is at
+    /// least as up to date as any it may have lost (`CatchUp.covers`), so that a majority
+    /// restarted with damaged tails can still elect the server that kept their entries.
+    func catchUpCovers(_ request: RequestVote) -> Bool {
+        catchUp?.covers(lastIndex: request.lastLogIndex, lastTerm: request.lastLogTerm) ?? true
+    }
+
+    /// Whether this server counts its own vote: not while its own log may lack entries
+    /// it acknowledged before the damage; it then needs a majority of the others.
+    var votesForSelf: Bool { catchUp?.covers(lastIndex: log.lastIndex, lastTerm: log.lastTerm) ?? true }
 
     mutating func handleVoteResponse(_ response: RequestVoteResponse, from voter: NodeID) {
         guard response.granted else { return }

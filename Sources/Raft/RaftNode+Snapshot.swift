@@ -18,6 +18,14 @@ public struct CatchUp: Sendable, Equatable, CustomStringConvertible {
     }
 
     public var description: String { "catching up past \(possibleEnd) or term \(term)" }
+
+    /// Whether a log ending at (`lastIndex`, `lastTerm`) is at least as up to date as any
+    /// log the server may have had before the damage: its terms were at most `term` and
+    /// it ended at most at `possibleEnd`. A vote for such a log is one the undamaged
+    /// server would have given too, so it keeps every entry the server acknowledged.
+    public func covers(lastIndex: LogIndex, lastTerm: Term) -> Bool {
+        lastTerm > term || (lastTerm == term && lastIndex >= possibleEnd)
+    }
 }
 
 /// A snapshot arriving in chunks from the leader.

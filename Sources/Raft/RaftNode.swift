@@ -116,9 +116,7 @@ public struct RaftNode: Sendable {
         begin(at: now)
         switch role {
         case .follower, .preCandidate, .candidate:
-            if now >= electionDeadline, catchUp != nil {
-                resetElectionDeadline()
-            } else if now >= electionDeadline {
+            if now >= electionDeadline {
                 if configuration.preVote { startPreVote() } else { campaign(transfer: false) }
             }
         case .leader:

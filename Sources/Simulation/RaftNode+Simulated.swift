@@ -141,15 +141,18 @@ extension RaftNode: SimulatedConsensus {
             return sim.fail(.safety, "state-machine-safety", "\(id) cannot restore the snapshot on its disk")
         }
         sim.servers[slot] = replica
-        if sim.isCatchingUp(slot) {
+        // The core's own view: with `vote-after-data-loss` it keeps no catch-up state.
+        if let catchUp = sim.servers[slot]?.consensus.catchUp {
             sim.report.damagedRestarts += 1
-            sim.checks.setVoting(id, false)
+            sim.checks.catchingUp(id, term: catchUp.term, possibleEnd: catchUp.possibleEnd)
+        } else {
+            sim.checks.setVoting(id, true)
         }
         if let failure = sim.checks.restarted(id, from: base) { sim.fail(.safety, failure) }
         if sim.trace != nil {
             var line = "\(id) restart \(recovered.hardState) log=\(base)+\(recovered.entries.count)"
             for note in recovered.notes { line += "; \(note)" }
-            if let damage = recovered.damage { line += "; damage: \(damage); rejoins without a vote" }
+            if let damage = recovered.damage { line += "; damage: \(damage); rejoins catching up" }
             sim.emit(line)
         }
     }

@@ -28,7 +28,7 @@ public struct SimulationReport: Sendable {
     /// From the heal to the commit of the first proposal made after it.
     public var recoveryTime: TimeSpan?
     /// Restarts refused by storage recovery (corruption), and restarts that cut away
-    /// possibly acknowledged entries (the server rejoined without a vote).
+    /// possibly acknowledged entries (the server rejoined catching up).
     public var refusedStarts = 0
     public var damagedRestarts = 0
     /// Messages the servers sent (before the network lost any).

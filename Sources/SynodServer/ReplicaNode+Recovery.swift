@@ -17,7 +17,7 @@ extension ReplicaNode {
         let catchUp = recovered.damage.map { CatchUp(possibleEnd: $0.possibleEnd, term: recovered.hardState.term) }
         if let damage = recovered.damage {
             logger.error(
-                "storage recovery cut away damage that may have held acknowledged entries: \(damage); rejoining without a vote until caught up"
+                "storage recovery cut away damage that may have held acknowledged entries: \(damage); voting only for logs that hold what it may have lost, until caught up"
             )
         }
         let log = RaftLog(

@@ -290,7 +290,7 @@ struct Summary {
         let damaged = reports.reduce(0) { $0 + $1.damagedRestarts }
         let refused = reports.reduce(0) { $0 + $1.refusedStarts }
         if damaged + refused > 0 {
-            lines.append("storage: \(damaged) restarts rejoined without a vote, \(refused) starts refused (corruption)")
+            lines.append("storage: \(damaged) restarts rejoined catching up, \(refused) starts refused (corruption)")
         }
         let events = reports.reduce(0) { $0 + $1.events }
         let faultCount = reports.reduce(0) { $0 + $1.faults }

@@ -122,30 +122,53 @@ struct SnapshotTests {
 }
 
 /// A server whose recovery cut away damage that may have held acknowledged entries
-/// rejoins without a vote until a leader has brought it past them.
+/// rejoins catching up until a leader has brought it past them: it votes only for a log
+/// that covers what it may have lost, and does not count its own vote.
 @Suite("Catching up after disk damage")
 struct CatchUpTests {
-    @Test("a damaged server refuses votes and does not campaign until it has caught up")
-    func nonVoterUntilCaughtUp() {
+    @Test("a damaged server votes only for a log that covers what it may have lost")
+    func votesOnlyForACoveringLog() {
+        var cluster = clusterWithLeader()
+        for i in 0..<5 { cluster.propose([UInt8(i)], on: 1) }
+        cluster.settle()
+        let term = cluster[2].term
+        cluster.crash(2)
+        cluster.restart(2, catchUp: CatchUp(possibleEnd: LogIndex(10), term: term))
+        #expect(cluster[2].catchUp != nil)
+        // Up to date against the log it has (6 entries), short of the possible end (10).
+        _ = cluster.receive(
+            .requestVote(RequestVote(term: Term(term.rawValue + 1), lastLogIndex: LogIndex(8), lastLogTerm: term)),
+            from: 3, to: 2)
+        cluster.sync(2)
+        #expect(cluster.sent[2, default: []].voteResponses.last?.granted == false)
+        // A log reaching the possible end in the same term covers it.
+        _ = cluster.receive(
+            .requestVote(RequestVote(term: Term(term.rawValue + 2), lastLogIndex: LogIndex(10), lastLogTerm: term)),
+            from: 3, to: 2)
+        cluster.sync(2)
+        #expect(cluster.sent[2, default: []].voteResponses.last?.granted == true)
+    }
+
+    @Test("a damaged server campaigns without counting its own vote")
+    func campaignsWithoutItsOwnVote() {
         var cluster = clusterWithLeader()
         for i in 0..<5 { cluster.propose([UInt8(i)], on: 1) }
         cluster.settle()
         cluster.crash(2)
-        cluster.restart(2, catchUp: CatchUp(possibleEnd: LogIndex(6), term: cluster[2].term))
-        #expect(cluster[2].catchUp != nil)
-        // A vote request in a new term is refused while catching up.
-        let out = cluster.receive(
-            .requestVote(RequestVote(term: Term(5), lastLogIndex: LogIndex(100), lastLogTerm: Term(4))), from: 3,
-            to: 2)
-        _ = out
-        cluster.sync(2)
-        #expect(cluster.sent[2, default: []].voteResponses.last?.granted == false)
-        // Its timer fires: it stays a follower.
+        cluster.restart(2, catchUp: CatchUp(possibleEnd: LogIndex(10), term: cluster[2].term))
+        // The leader is gone; server 3 would grant, but one vote of three is no majority
+        // when the candidate's own does not count.
         cluster.down.insert(1)
         cluster.now = cluster.now + .seconds(1)
         cluster.tick(2)
-        #expect(cluster[2].role == .follower)
-        #expect(cluster.sent[2, default: []].requestVotes.isEmpty)
+        cluster.settle()
+        #expect(!cluster.sent[2, default: []].requestVotes.isEmpty, "a catching-up server should still campaign")
+        let granted = cluster.sent[3, default: []].contains { envelope in
+            guard envelope.to == 2, case .requestVoteResponse(let response) = envelope.message else { return false }
+            return response.granted
+        }
+        #expect(granted, "server 3 should have granted its vote")
+        #expect(cluster[2].role != .leader, "its own vote counted")
     }
 
     @Test("catching up ends once the leader commits past the possible end")

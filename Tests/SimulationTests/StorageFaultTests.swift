@@ -51,6 +51,34 @@ import Testing
         cluster.expectNoViolation()
     }
 
+    /// A power loss tears the newest record on two of three servers; the third (the
+    /// leader, whose log holds everything theirs did) kept it. Catching up, the two vote
+    /// only for a log that covers what they may have lost, which the leader's does: it is
+    /// elected again and the cluster goes on. Under the earlier rule (catching-up servers
+    /// never vote) no leader was ever elected.
+    @Test(arguments: storySeeds.prefix(8))
+    func aMajorityRestartedCatchingUpElectsTheServerThatKeptTheirEntries(seed: UInt64) throws {
+        var cluster = Simulation.story(seed: seed, nodes: 3)
+        cluster.run(within: .seconds(1)) { $0.leader != nil }
+        cluster.run(for: .milliseconds(200))
+        let leader = try #require(cluster.leader)
+        let damaged = cluster.members.filter { $0 != leader }
+        for id in cluster.members { cluster.crash(id) }
+        for id in damaged { cluster.flipBit(on: id) }
+        for id in cluster.members { cluster.restart(id) }
+        for id in damaged {
+            #expect(cluster.server(id)?.catchUp != nil, cluster.explain("\(id) ignored its damaged tail"))
+        }
+        let committed = cluster.commitIndex
+        let took = cluster.run(within: .seconds(2)) { $0.leader != nil }
+        #expect(took != nil, cluster.explain("no leader after the power loss"))
+        #expect(cluster.leader == leader, cluster.explain("only \(leader) holds what the others may have lost"))
+        cluster.run(for: .milliseconds(500))
+        #expect(cluster.commitIndex > committed, cluster.explain("the cluster did not go on committing"))
+        for id in damaged { #expect(cluster.mayVote(id), cluster.explain("\(id) never caught up")) }
+        cluster.expectNoViolation()
+    }
+
     /// The catch-up state must survive a second crash: otherwise the restarted server
     /// votes at once, and with the old leader gone it helps elect a leader that lacks
     /// entries committed before.
