@@ -8,7 +8,8 @@
 
 /// A pthread mutex with one condition variable: what group commit needs to let waiting
 /// appenders sleep until the sync that covers them completes. (`Synchronization.Mutex`
-/// has no condition variable.)
+/// has no condition variable.) The unchecked `Sendable` is sound: the pthread objects
+/// are made for use from many threads, and the pointers never change.
 final class ConditionLock: @unchecked Sendable {
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)

@@ -13,6 +13,9 @@ import SynodCore
 /// let ticket = try storage.enqueue { next in [LogEntry(term: 1, index: next, data: bytes)] }
 /// let durable = try storage.waitDurable(ticket)  // only now may it be acknowledged
 /// ```
+///
+/// The unchecked `Sendable` is sound: every mutable field is read and written under
+/// `lock`, and the files only by the thread that holds the writer's turn.
 public final class FileStorage: LogStorage, @unchecked Sendable {
     /// Sizes of the log's files and buffers.
     public struct Options: Sendable {
