@@ -199,6 +199,11 @@ extension RaftNode {
             answer(hint, to: request, from: leader)
             return
         }
+        // An entry that contradicts a committed one cannot come from an honest leader
+        // (Leader Completeness); taking it would leave the commit index past the log.
+        for entry in request.entries where entry.index <= commitIndex {
+            if let existing = log.term(at: entry.index), existing != entry.term { return }
+        }
         for entry in request.entries {
             if let existing = log.term(at: entry.index) {
                 if existing == entry.term { continue }
@@ -222,7 +227,7 @@ extension RaftNode {
     }
 
     mutating func handleAppendResponse(_ response: AppendEntriesResponse, from follower: NodeID) {
-        guard let slot = leading({ $0.slot(of: follower) }) ?? nil else { return }
+        guard let slot = leading({ $0.slot(of: follower) }) ?? nil, isRoundSent(response.round) else { return }
         // A follower cannot hold more than this leader sent it: an answer that says so is
         // forged or corrupt, and counting it could commit an entry no majority holds.
         guard !response.success || response.matchIndex <= log.lastIndex else { return }

@@ -78,7 +78,10 @@ extension RaftNode {
     }
 
     mutating func handleInstallSnapshotResponse(_ response: InstallSnapshotResponse, from follower: NodeID) {
-        guard let slot = leading({ $0.slot(of: follower) }) ?? nil else { return }
+        guard let slot = leading({ $0.slot(of: follower) }) ?? nil, isRoundSent(response.round) else { return }
+        // An installed snapshot past this leader's log was never sent: counting it as the
+        // follower's match could commit an entry no majority holds.
+        if response.done, response.lastIndex > log.lastIndex { return }
         heard(from: slot, round: response.round)
         guard var progress = leading({ $0.progress[slot] }) else { return }
         if response.done {

@@ -132,6 +132,8 @@ public struct RaftNode: Sendable {
     public mutating func receive(_ envelope: Envelope<RaftMessage>, at now: Instant, into out: inout RaftOutput) {
         precondition(envelope.to == id, "message delivered to the wrong server")
         begin(at: now)
+        // A message no honest peer could send is dropped whole, term and all.
+        guard isWellFormed(envelope) else { return finish(into: &out) }
         if handledBeforeTermCheck(envelope) {
             finish(into: &out)
             return

@@ -66,7 +66,9 @@ extension ReplicaCore {
         let applied = state.appliedIndex
         let early = options.bugs.contains(.readBeforeApply)
         var kept: [ReadState] = []
-        for point in readyReads {
+        // A point for no waiting read (a peer's answer to a read that is over, or to
+        // none at all) is dropped, so that one past the log cannot wait here forever.
+        for point in readyReads where reads[point.id] != nil {
             guard point.index <= applied || early else {
                 kept.append(point)
                 continue

@@ -71,6 +71,9 @@ extension ReplicaCore {
         defer { settle(&actions) }
         switch envelope.message {
         case .request(let id, let item):
+            // A forwarder numbers each write above the mark of those it has every answer
+            // for; an item at or below its own mark would retire its session's replies.
+            if let origin = item.origin, origin.acknowledged >= origin.sequence { return }
             let answer = Answer.peer(envelope.from, session: item.origin?.session ?? 0, id: id)
             guard consensus.isLeader else { return self.answer(answer, .failed("not the leader"), &actions) }
             if let refusal = refusal(ofCommandOf: item.command.count) { return self.answer(answer, refusal, &actions) }

@@ -90,6 +90,11 @@ extension MultiPaxosNode {
 
     mutating func handlePromise(_ promise: Promise, from peer: NodeID) {
         guard promise.ballot == ballot else { return }
+        // Phase 1 settles every slot up to the highest reported, so a slot with no room
+        // here makes the whole promise unusable; dropping only that slot would be unsafe.
+        guard promise.accepted.allSatisfy({ hasRoom(for: $0.slot) }),
+            promise.chosen.allSatisfy({ hasRoom(for: $0.index) })
+        else { return }
         let peerBit = bit(peer)
         let counted: Bool =
             asCandidate { state in

@@ -69,12 +69,14 @@ extension MultiPaxosNode {
     mutating func handleAccept(_ accept: Accept, from peer: NodeID) {
         guard followLeader(of: accept.ballot, from: peer) else { return }
         promise(accept.ballot)
-        for entry in accept.entries { acceptLocally(entry, in: accept.ballot) }
+        // A slot with no room here is skipped, as if lost, and not reported accepted.
+        let entries = accept.entries.filter { hasRoom(for: $0.index) }
+        for entry in entries { acceptLocally(entry, in: accept.ballot) }
         learnCommit(accept.commit, in: accept.ballot)
         reply(
             .accepted(
                 Accepted(
-                    ballot: accept.ballot, slots: accept.entries.map(\.index), committed: commitIndex,
+                    ballot: accept.ballot, slots: entries.map(\.index), committed: commitIndex,
                     behind: commitIndex < accept.commit)),
             to: peer)
     }
@@ -144,7 +146,9 @@ extension MultiPaxosNode {
 
     /// A follower answered: note it, and send it chosen values it lacks (catch-up).
     mutating func handleHeartbeatAck(_ ack: HeartbeatAck, from peer: NodeID) {
-        guard role == .leader, ack.ballot == ballot else { return }
+        // A round this leader has not begun cannot be answered; counting it would
+        // confirm reads no quorum confirmed.
+        guard role == .leader, ack.ballot == ballot, let sent = leading({ $0.round }), ack.round <= sent else { return }
         heard(from: peer, committed: ack.committed)
         asLeader { state in
             if ack.round > state.answeredRound[peer, default: 0] { state.answeredRound[peer] = ack.round }
@@ -156,6 +160,9 @@ extension MultiPaxosNode {
     /// Catch-up: the chosen values above a follower's High-Water Mark, one batch per
     /// heartbeat interval at most.
     mutating func sendLearn(to peer: NodeID, above committed: LogIndex) {
+        // Only a follower below this leader's mark lacks chosen values; a higher mark
+        // is no follower's, and one near the top would overflow `committed + 1`.
+        guard committed < commitIndex else { return }
         guard let due = leading({ $0.nextLearn[peer, default: .zero] }), now >= due else { return }
         let entries = log.chosen(from: committed.advanced(by: 1), limit: configuration.maxEntriesPerMessage)
         guard !entries.isEmpty else { return }
@@ -165,7 +172,7 @@ extension MultiPaxosNode {
     }
 
     mutating func handleLearn(_ learn: Learn) {
-        for entry in learn.entries { learnChosen(entry) }
+        for entry in learn.entries where hasRoom(for: entry.index) { learnChosen(entry) }
         advanceCommitIndex()
     }
 

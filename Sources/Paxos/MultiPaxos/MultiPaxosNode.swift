@@ -130,6 +130,8 @@ public struct MultiPaxosNode: Sendable {
     ) {
         precondition(envelope.to == id, "message delivered to the wrong server")
         begin(at: now)
+        // A message no honest peer could send is dropped before its ballot is seen.
+        guard isWellFormed(envelope) else { return finish(into: &out) }
         let from = envelope.from
         if envelope.message.ballot > highestSeen { highestSeen = envelope.message.ballot }
         switch envelope.message {

@@ -21,8 +21,8 @@ public struct SlotLog: Sendable {
     public var lastSlot: LogIndex { LogIndex(UInt64(slots.count)) }
 
     public subscript(slot: LogIndex) -> Slot {
-        let position = Int(slot.rawValue) - 1
-        return position >= 0 && position < slots.count ? slots[position] : Slot()
+        guard slot.rawValue >= 1, slot.rawValue <= UInt64(slots.count) else { return Slot() }
+        return slots[Int(slot.rawValue) - 1]
     }
 
     /// Records an acceptance (it must also be written to disk).
@@ -47,7 +47,7 @@ public struct SlotLog: Sendable {
     /// The accepted values from `slot` on, in slot order.
     func accepted(from slot: LogIndex) -> [AcceptedSlot] {
         var result: [AcceptedSlot] = []
-        var position = max(0, Int(slot.rawValue) - 1)
+        var position = Self.position(of: slot, within: slots.count)
         while position < slots.count {
             if let entry = slots[position].accepted {
                 result.append(AcceptedSlot(ballot: slots[position].ballot, entry: entry))
@@ -60,11 +60,17 @@ public struct SlotLog: Sendable {
     /// The chosen values from `slot` on, in slot order, at most `limit` of them.
     func chosen(from slot: LogIndex, limit: Int = .max) -> [LogEntry] {
         var result: [LogEntry] = []
-        var position = max(0, Int(slot.rawValue) - 1)
+        var position = Self.position(of: slot, within: slots.count)
         while position < slots.count, result.count < limit {
             if let entry = slots[position].chosen { result.append(entry) }
             position += 1
         }
         return result
+    }
+
+    /// Where a scan from `slot` starts: slot 0 as slot 1, and a slot past the end (a
+    /// peer may name any) at the end, without converting it to `Int`.
+    static func position(of slot: LogIndex, within count: Int) -> Int {
+        slot.rawValue > UInt64(count) ? count : max(0, Int(slot.rawValue) - 1)
     }
 }

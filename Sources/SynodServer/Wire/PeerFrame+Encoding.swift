@@ -116,7 +116,7 @@ extension BinaryReader {
         let start = offset
         let raw = try readVarint()
         guard raw > 0, raw <= Self.wireValueLimit else {
-            throw .invalidValue("node id \(raw) (ids are 1...\(Int.max))", offset: start)
+            throw .invalidValue("node id \(raw) (ids are 1...\(Self.wireValueLimit))", offset: start)
         }
         return NodeID(Int(raw))
     }
