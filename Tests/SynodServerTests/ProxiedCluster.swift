@@ -164,22 +164,5 @@ func freePort() throws -> Int {
 /// Starts a long-running `synod` with `arguments`, output appended to `log`; returns its
 /// pid. The child inherits no descriptor but 0, 1 and 2 (see `runSynod`).
 func spawnServer(_ binary: URL, _ arguments: [String], log: String) throws -> pid_t {
-    var actions = posix_spawn_file_actions_t()
-    posix_spawn_file_actions_init(&actions)
-    defer { posix_spawn_file_actions_destroy(&actions) }
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-    posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_APPEND, 0o644)
-    posix_spawn_file_actions_adddup2(&actions, 1, 2)
-    let open = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
-    for descriptor in open.compactMap({ Int32($0) }) where descriptor > 2 {
-        posix_spawn_file_actions_addclose(&actions, descriptor)
-    }
-    let argv = ([binary.path] + arguments).map { strdup($0) } + [nil]
-    defer { for pointer in argv { free(pointer) } }
-    var pid: pid_t = 0
-    let spawned = posix_spawn(&pid, binary.path, &actions, nil, argv, environ)
-    guard spawned == 0 else {
-        throw RealClusterError("cannot run \(binary.path): \(String(cString: strerror(spawned)))")
-    }
-    return pid
+    try spawnSynod(binary, arguments, output: log, errors: nil, append: true)
 }

@@ -213,13 +213,34 @@ func runSynod(_ binary: URL, _ arguments: [String], timeout: Double = 60) throws
     defer { try? FileManager.default.removeItem(at: directory) }
     let outputPath = directory.appendingPathComponent("stdout").path
     let errorPath = directory.appendingPathComponent("stderr").path
+    let pid = try spawnSynod(binary, arguments, output: outputPath, errors: errorPath, append: false)
+    var status: Int32 = 0
+    let exited = poll(timeout: timeout, interval: 10_000) { waitpid(pid, &status, WNOHANG) == pid ? true : nil }
+    if exited == nil {
+        kill(pid, SIGKILL)
+        waitpid(pid, &status, 0)
+        throw RealClusterError("synod \(arguments.joined(separator: " ")) did not finish in \(timeout) s")
+    }
+    // WIFEXITED / WEXITSTATUS are macros Swift does not import.
+    let code = status & 0x7F == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
+    return (code, (try? String(contentsOfFile: errorPath, encoding: .utf8)) ?? "")
+}
+
+/// Starts `synod` with `arguments`, standard output to `output` and standard error to
+/// `errors` (or to `output` too when nil), appended or truncated; returns its pid. Every
+/// other descriptor open now (other tests' sockets included) stays out of the child.
+func spawnSynod(_ binary: URL, _ arguments: [String], output: String, errors: String?, append: Bool) throws -> pid_t {
+    let mode = O_WRONLY | O_CREAT | (append ? O_APPEND : O_TRUNC)
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
     defer { posix_spawn_file_actions_destroy(&actions) }
     posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-    posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-    posix_spawn_file_actions_addopen(&actions, 2, errorPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-    // Every other descriptor open now (other tests' sockets included) stays out of the child.
+    posix_spawn_file_actions_addopen(&actions, 1, output, mode, 0o644)
+    if let errors {
+        posix_spawn_file_actions_addopen(&actions, 2, errors, mode, 0o644)
+    } else {
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+    }
     let open = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
     for descriptor in open.compactMap({ Int32($0) }) where descriptor > 2 {
         posix_spawn_file_actions_addclose(&actions, descriptor)
@@ -231,14 +252,5 @@ func runSynod(_ binary: URL, _ arguments: [String], timeout: Double = 60) throws
     guard spawned == 0 else {
         throw RealClusterError("cannot run \(binary.path): \(String(cString: strerror(spawned)))")
     }
-    var status: Int32 = 0
-    let exited = poll(timeout: timeout, interval: 10_000) { waitpid(pid, &status, WNOHANG) == pid ? true : nil }
-    if exited == nil {
-        kill(pid, SIGKILL)
-        waitpid(pid, &status, 0)
-        throw RealClusterError("synod \(arguments.joined(separator: " ")) did not finish in \(timeout) s")
-    }
-    // WIFEXITED / WEXITSTATUS are macros Swift does not import.
-    let code = status & 0x7F == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
-    return (code, (try? String(contentsOfFile: errorPath, encoding: .utf8)) ?? "")
+    return pid
 }
