@@ -26,9 +26,10 @@ struct BenchKVCluster {
     }
 
     /// Starts a fresh cluster of three with `synod cluster start` (this very executable),
-    /// in `directory` or in a new temporary directory, on free ports. Its output goes
+    /// in `directory` or in a new temporary directory, on free ports, with `options`
+    /// passed on to `cluster start` (the servers' timing). Its output goes
     /// to standard error, so that standard output holds only the bench's own.
-    static func start(in directory: String?, basePort: Int?) throws -> BenchKVCluster {
+    static func start(in directory: String?, basePort: Int?, options: [String] = []) throws -> BenchKVCluster {
         let temporary = directory == nil
         let root: String
         if let directory {
@@ -43,7 +44,7 @@ struct BenchKVCluster {
         }
         var cluster = BenchKVCluster(directory: root, nodes: [], started: true, temporary: temporary)
         let base = try basePort ?? freeBasePort()
-        let status = runSelf(["cluster", "start", "--nodes", "3", "--dir", root, "--base-port", "\(base)"])
+        let status = runSelf(["cluster", "start", "--nodes", "3", "--dir", root, "--base-port", "\(base)"] + options)
         cluster.nodes = (try? LaunchedNode.read(root)) ?? []
         guard status == 0 else {
             cluster.stop()

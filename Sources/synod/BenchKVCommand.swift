@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Histogram
+import SynodCore
 import SynodServer
 
 #if canImport(Glibc)
@@ -65,6 +66,12 @@ struct BenchKVCommand: ParsableCommand {
     @Option(help: "With --start-cluster: the port base (default: the first free one from 17100 on).")
     var basePort: Int?
 
+    @Option(help: "With --start-cluster: the servers' heartbeat interval (default: synod serve's).")
+    var heartbeatInterval: TimeSpan?
+
+    @Option(help: "With --start-cluster: the servers' minimum election timeout (default: synod serve's).")
+    var electionTimeout: TimeSpan?
+
     @Option(help: "Seconds one request may wait for its answer before it counts as failed.")
     var timeout = 5.0
 
@@ -90,6 +97,20 @@ struct BenchKVCommand: ParsableCommand {
         if let basePort, !(1_024...65_000).contains(basePort) {
             throw ValidationError("--base-port must be 1024...65000.")
         }
+        if heartbeatInterval != nil || electionTimeout != nil {
+            guard startCluster else {
+                throw ValidationError("--heartbeat-interval and --election-timeout need --start-cluster.")
+            }
+            try ServeCommand.validateTiming(
+                heartbeat: heartbeatInterval ?? ServeCommand.defaultHeartbeatInterval,
+                election: electionTimeout ?? ServeCommand.defaultElectionTimeout)
+        }
+    }
+
+    /// The timing flags given, passed on to `synod cluster start`.
+    private var timingOptions: [String] {
+        (heartbeatInterval.map { ["--heartbeat-interval", "\($0)"] } ?? [])
+            + (electionTimeout.map { ["--election-timeout", "\($0)"] } ?? [])
     }
 
     static func parse(target: String) -> (host: String, port: Int)? {
@@ -106,7 +127,7 @@ struct BenchKVCommand: ParsableCommand {
         defer { cluster?.stop() }
         if startCluster {
             do {
-                cluster = try BenchKVCluster.start(in: dir, basePort: basePort)
+                cluster = try BenchKVCluster.start(in: dir, basePort: basePort, options: timingOptions)
             } catch {
                 print("synod bench kv: \(error)", to: &standardError)
                 throw ExitCode(2)
@@ -130,6 +151,10 @@ struct BenchKVCommand: ParsableCommand {
             host: host, port: port, clients: clients, operations: ops, seconds: seconds, valueSize: valueSize,
             readRatio: readRatio, keys: keys, timeout: timeout, seed: seed)
         var report = BenchKVReport(load: load, target: description)
+        let watched = cluster?.nodes.filter(\.isRunning).map(\.clientPort) ?? [port]
+        let before = BenchKVElections.observe(ports: watched)
+        report.elections.termBefore = before?.term
+        report.elections.leaderBefore = before?.leader
         if readRatio > 0 {
             report.prefill = load.run(.prefill)
         }
@@ -137,6 +162,9 @@ struct BenchKVCommand: ParsableCommand {
         let measured = load.run(.mixed)
         let serversAfter = cluster?.serverCPU() ?? [:]
         report.measured = measured
+        let after = BenchKVElections.observe(ports: watched)
+        report.elections.termAfter = after?.term
+        report.elections.leaderAfter = after?.leader
         for (id, after) in serversAfter.sorted(by: { $0.key < $1.key }) {
             if let before = serversBefore[id], measured.elapsed > 0 {
                 report.serverCPU.append((id, 100 * (after - before) / measured.elapsed))

@@ -11,6 +11,8 @@ struct BenchKVReport {
     /// Each server's CPU use over the measured run, in percent of one core, when the
     /// servers' pids are known (a cluster in a directory).
     var serverCPU: [(id: Int, percent: Double)] = []
+    /// The cluster's term and leader before and after the load (prefill included).
+    var elections = BenchKVElections()
     var interrupted = false
 
     init(load: BenchKVLoad, target: String) {
@@ -66,6 +68,7 @@ struct BenchKVReport {
                     + serverCPU.map { "n\($0.id) \(formatFixed($0.percent, decimals: 0)) %" }.joined(separator: ", ")
                     + " of one core (this machine has \(processorCount()))")
         }
+        lines.append(elections.text)
         let failures = result.failures.merging(prefill?.failures ?? [:], uniquingKeysWith: +)
         for (text, count) in failures.sorted(by: { $0.value > $1.value }).prefix(5) {
             lines.append("error \(formatGrouped(count))×: \(text)")
@@ -94,6 +97,9 @@ struct BenchKVReport {
             "generator_cpu_percent": measured.cpuPercent,
             "server_cpu_percent": Dictionary(uniqueKeysWithValues: serverCPU.map { ("n\($0.id)", $0.percent) }),
             "failures": measured.failures, "interrupted": interrupted,
+            "elections": elections.count.map { $0 as Any } ?? NSNull(),
+            "term_before": elections.termBefore.map { $0 as Any } ?? NSNull(),
+            "term_after": elections.termAfter.map { $0 as Any } ?? NSNull(),
         ]
         guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else {
             return "{}"

@@ -88,10 +88,10 @@ struct ClusterStart: ParsableCommand {
     var timeout = 20
 
     @Option(help: "How often the leader sends heartbeats (passed to every synod serve).")
-    var heartbeatInterval = RaftConfiguration().heartbeatInterval
+    var heartbeatInterval = ServeCommand.defaultHeartbeatInterval
 
     @Option(help: "The minimum election timeout, at least 5 heartbeat intervals (passed to every synod serve).")
-    var electionTimeout = RaftConfiguration().electionTimeoutMin
+    var electionTimeout = ServeCommand.defaultElectionTimeout
 
     @Option(help: "Compact each log every this many applied entries (passed to every synod serve).")
     var snapshotEvery = ServerConfiguration.defaultSnapshotEvery

@@ -44,13 +44,13 @@ struct ServeCommand: ParsableCommand {
     var bootstrap = false
 
     @Option(help: "How often the leader sends heartbeats (e.g. 10ms, 100ms).")
-    var heartbeatInterval = RaftConfiguration().heartbeatInterval
+    var heartbeatInterval = Self.defaultHeartbeatInterval
 
     @Option(
         help:
             "The minimum election timeout: a follower that hears no leader this long campaigns (after a random wait of up to as long again). At least 5 heartbeat intervals."
     )
-    var electionTimeout = RaftConfiguration().electionTimeoutMin
+    var electionTimeout = Self.defaultElectionTimeout
 
     @Option(help: "How reads are confirmed: readindex or lease.")
     var readMode = "readindex"
@@ -69,6 +69,12 @@ struct ServeCommand: ParsableCommand {
 
     @Option(help: "The address the metrics port binds to.")
     var metricsHost = "127.0.0.1"
+
+    /// The server's timing unless told otherwise: five times the simulator's, at its
+    /// 1:10 ratio, so that a loaded 2-core host stalling a server for a few hundred
+    /// milliseconds causes no election (measured: docs/protocol.md#timing).
+    static let defaultHeartbeatInterval = TimeSpan.milliseconds(50)
+    static let defaultElectionTimeout = TimeSpan.milliseconds(500)
 
     func validate() throws {
         guard id > 0 else { throw ValidationError("--id must be positive") }

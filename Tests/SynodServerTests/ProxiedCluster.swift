@@ -68,6 +68,9 @@ final class ProxiedCluster {
                 "serve", "--id", "\(me.id)", "--cluster", members.joined(separator: ","), "--data",
                 "\(directory)/n\(me.id)", "--client-port", "\(me.clientPort)", "--metrics-port", "\(me.metricsPort)",
                 "--bootstrap",
+                // The simulator's timing, not the server's calmer defaults: the silence
+                // check runs every election timeout, and the stories time the rejoin.
+                "--heartbeat-interval", "10ms", "--election-timeout", "100ms",
             ]
             nodes[index].pid = try spawnServer(binary, arguments, log: logPath(me.id))
         }
