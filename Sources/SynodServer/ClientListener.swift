@@ -1,3 +1,4 @@
+import Foundation
 import KV
 import Logging
 import NIOCore
@@ -229,12 +230,16 @@ final class ClientHandler: ChannelInboundHandler {
         return lines.joined(separator: "\r\n")
     }
 
+    /// `key=value` fields for scripts; new ones go at the end, so that none moves. `pid`
+    /// and `cluster` let `synod cluster start` tell its own server from another one
+    /// that holds the same port.
     private func status() -> String {
         let raft = node.raft
         return "id=\(node.configuration.id.rawValue) role=\(raft.role.rawValue) term=\(raft.term.rawValue) "
             + "leader=\(raft.leaderID.map { "\($0.rawValue)" } ?? "-") commit=\(raft.commitIndex.rawValue) "
             + "applied=\(node.state.appliedIndex.rawValue) last=\(raft.log.lastIndex.rawValue)"
             + (raft.catchUp != nil ? " catching-up" : "")
+            + " pid=\(ProcessInfo.processInfo.processIdentifier) cluster=\(node.configuration.clusterID)"
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {

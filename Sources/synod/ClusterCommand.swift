@@ -36,14 +36,24 @@ struct LaunchedNode {
         self.init(id: fields[0], pid: Int32(fields[1]), peerPort: fields[2], clientPort: fields[3])
     }
 
-    /// Alive and not a zombie (a killed child not yet reaped still answers `kill(pid, 0)`).
+    /// Alive, not a zombie (a killed child not yet reaped still answers `kill(pid, 0)`),
+    /// and a `synod serve` (the pid of a server long gone may belong to anything now).
     var isRunning: Bool {
         guard pid > 0, kill(pid, 0) == 0 else { return false }
+        if let command = try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/cmdline")),
+            !command.split(separator: 0).contains(Data("serve".utf8))
+        {
+            return false
+        }
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
             let close = stat.lastIndex(of: ")")
         else { return true }
         return !stat[close...].dropFirst(2).hasPrefix("Z")
     }
+
+    /// What the server answering on this node's client port says of itself, if one
+    /// answers; `isOurs` tells whether it is this very process.
+    func serving() -> ServerReport? { ServerReport.read(port: clientPort) }
 
     static func read(_ directory: String) throws -> [LaunchedNode] {
         guard let text = try? String(contentsOfFile: directory + "/cluster.txt", encoding: .utf8) else {
@@ -53,17 +63,52 @@ struct LaunchedNode {
     }
 }
 
+/// A server's `SYNOD.STATUS` answer: `id=1 role=leader term=2 ... pid=P cluster=C`.
+struct ServerReport {
+    var id: Int
+    var role: String
+    var term: String
+    /// Nil from a server that predates these fields.
+    var pid: Int32?
+    var cluster: String?
+
+    static func read(port: Int) -> ServerReport? {
+        guard let client = try? RESPClient(host: "127.0.0.1", port: port, timeout: 1),
+            case .bulkString(let bytes?)? = try? client.call("SYNOD.STATUS")
+        else { return nil }
+        var fields: [Substring: Substring] = [:]
+        for field in String(decoding: bytes, as: UTF8.self).split(separator: " ") {
+            let parts = field.split(separator: "=", maxSplits: 1)
+            if parts.count == 2 { fields[parts[0]] = parts[1] }
+        }
+        guard let id = fields["id"].flatMap({ Int($0) }) else { return nil }
+        return ServerReport(
+            id: id, role: fields["role"].map(String.init) ?? "unknown", term: fields["term"].map(String.init) ?? "?",
+            pid: fields["pid"].flatMap { Int32($0) }, cluster: fields["cluster"].map(String.init))
+    }
+
+    /// Whether this is `node`'s own process of cluster `clusterID`, not a server of
+    /// another cluster that holds the same port.
+    func isServer(of node: LaunchedNode, clusterID: String) -> Bool {
+        id == node.id && (pid ?? node.pid) == node.pid && (cluster ?? clusterID) == clusterID
+    }
+}
+
 struct ClusterError: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
 }
 
-/// Prints `error` and exits 2 (bad input or state), the CLI's convention.
-func failCluster(_ error: any Error) -> ExitCode {
+/// Prints `error` and exits 2 (bad input or state), or `status`: 1 for a cluster that
+/// did not come up.
+func failCluster(_ error: any Error, status: Int32 = 2) -> ExitCode {
     var standardError = StandardStream.error
     print("synod cluster: \(error)", to: &standardError)
-    return ExitCode(2)
+    return ExitCode(status)
 }
+
+/// The cluster id `cluster start` gives its servers (`synod serve`'s default).
+let launchedClusterID = "synod"
 
 struct ClusterStart: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -118,38 +163,65 @@ struct ClusterStart: ParsableCommand {
         }
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let peers = launched.map { "\($0.id)=127.0.0.1:\($0.peerPort)" }.joined(separator: ",")
+        var restarted: [Int] = []
+        var logStarts: [Int: UInt64] = [:]
         for index in launched.indices where launched[index].pid == 0 || !launched[index].isRunning {
             let node = launched[index]
+            if node.pid != 0 { restarted.append(node.id) }
             let data = "\(dir)/n\(node.id)"
+            let log = "\(dir)/n\(node.id).log"
+            logStarts[node.id] = (try? FileManager.default.attributesOfItem(atPath: log)[.size] as? UInt64) ?? 0
             var arguments = [
                 "serve", "--id", "\(node.id)", "--cluster", peers, "--data", data, "--client-port",
                 "\(node.clientPort)", "--heartbeat-interval", "\(heartbeatInterval)", "--election-timeout",
                 "\(electionTimeout)", "--snapshot-every", "\(snapshotEvery)",
             ]
             if !FileManager.default.fileExists(atPath: data) { arguments.append("--bootstrap") }
-            launched[index].pid = try spawnSelf(arguments, output: .detached(log: "\(dir)/n\(node.id).log"))
+            launched[index].pid = try spawnSelf(arguments, output: .detached(log: log))
         }
         try (launched.map(\.line).joined(separator: "\n") + "\n").write(
             toFile: dir + "/cluster.txt", atomically: true, encoding: .utf8)
         let deadline = Date().addingTimeInterval(TimeInterval(timeout))
-        for node in launched { try waitUntilServing(node, deadline: deadline) }
+        for node in launched { try waitUntilServing(node, logStart: logStarts[node.id] ?? 0, deadline: deadline) }
         try waitForLeader(launched, deadline: deadline)
+        if !restarted.isEmpty {
+            let running = launched.map(\.id).filter { !restarted.contains($0) }
+            print(
+                "restarted node\(restarted.count == 1 ? "" : "s") "
+                    + restarted.map(String.init).joined(separator: ", ")
+                    + (running.isEmpty
+                        ? ""
+                        : "; node\(running.count == 1 ? "" : "s") "
+                            + running.map(String.init).joined(separator: ", ") + " kept running"))
+        }
         for node in launched { print("node \(node.id): redis-cli -p \(node.clientPort)") }
-        print("logs and data in \(dir); stop with: synod cluster stop --dir \(dir)")
+        print("logs and data in \(dir); stop with: \(synodInvocation()) cluster stop --dir \(shellQuoted(dir))")
     }
 
-    private func waitUntilServing(_ node: LaunchedNode, deadline: Date) throws {
+    /// Returns once `node`'s own process answers on its client port: a server of
+    /// another cluster answering on the same port does not count, and a node that
+    /// exits fails the start with the reason its log gives.
+    private func waitUntilServing(_ node: LaunchedNode, logStart: UInt64, deadline: Date) throws {
+        var stranger: ServerReport?
         while true {
             if !node.isRunning {
-                throw failCluster(ClusterError("node \(node.id) exited; see \(dir)/n\(node.id).log"))
+                let log = "\(dir)/n\(node.id).log"
+                let reason = Self.failureReason(log: log, from: logStart) ?? "no reason in its log"
+                throw failCluster(ClusterError("node \(node.id) exited: \(reason) (see \(log))"), status: 1)
             }
-            if let client = try? RESPClient(host: "127.0.0.1", port: node.clientPort, timeout: 1),
-                (try? client.call("PING")) == .simpleString("PONG")
-            {
-                return
+            if let report = node.serving() {
+                if report.isServer(of: node, clusterID: launchedClusterID) { return }
+                stranger = report
             }
             guard Date() < deadline else {
-                throw failCluster(ClusterError("node \(node.id) does not answer on port \(node.clientPort)"))
+                let other = stranger.map { report in
+                    "; another server answers there (node \(report.id)"
+                        + (report.pid.map { ", pid \($0)" } ?? "") + (report.cluster.map { ", cluster \($0)" } ?? "")
+                        + ")"
+                }
+                throw failCluster(
+                    ClusterError("node \(node.id) does not answer on client port \(node.clientPort)\(other ?? "")"),
+                    status: 1)
             }
             usleep(50_000)
         }
@@ -158,15 +230,29 @@ struct ClusterStart: ParsableCommand {
     private func waitForLeader(_ nodes: [LaunchedNode], deadline: Date) throws {
         while Date() < deadline {
             for node in nodes {
-                if let client = try? RESPClient(host: "127.0.0.1", port: node.clientPort, timeout: 1),
-                    case .bulkString(let leader?)? = try? client.call("SYNOD.LEADER"), !leader.isEmpty
+                if let report = node.serving(), report.isServer(of: node, clusterID: launchedClusterID),
+                    report.role == "leader"
                 {
                     return
                 }
             }
             usleep(50_000)
         }
-        throw failCluster(ClusterError("no leader was elected in time; see the logs in \(dir)"))
+        throw failCluster(ClusterError("no leader was elected in time; see the logs in \(dir)"), status: 1)
+    }
+
+    /// Why a server stopped, from what it wrote to its log since `offset`: the line
+    /// `synod serve` prints last (`synod serve: REASON`), else its last critical line.
+    static func failureReason(log: String, from offset: UInt64) -> String? {
+        guard let handle = FileHandle(forReadingAtPath: log) else { return nil }
+        defer { try? handle.close() }
+        try? handle.seek(toOffset: offset)
+        guard let data = try? handle.readToEnd() else { return nil }
+        let lines = String(decoding: data, as: UTF8.self).split(separator: "\n")
+        if let line = lines.last(where: { $0.hasPrefix("synod serve: ") }) {
+            return String(line.dropFirst("synod serve: ".count))
+        }
+        return lines.last(where: { $0.contains("critical") || $0.contains("error") }).map(String.init)
     }
 }
 
@@ -177,25 +263,33 @@ struct ClusterStatus: ParsableCommand {
     @Option(help: "The directory given to cluster start.")
     var dir = "./synod-data"
 
+    /// Exits 1 when no server of the cluster runs. A server of another cluster that
+    /// answers on one of its ports is named as such, never shown as this cluster's.
     func run() throws {
         let nodes: [LaunchedNode]
         do { nodes = try LaunchedNode.read(dir) } catch { throw failCluster(error) }
+        var running = 0
         for node in nodes {
             guard node.isRunning else {
                 print("node \(node.id): pid \(node.pid) not running, client port \(node.clientPort)")
                 continue
             }
-            var role = "unknown"
-            var term = "?"
-            if let client = try? RESPClient(host: "127.0.0.1", port: node.clientPort, timeout: 1),
-                case .bulkString(let bytes?)? = try? client.call("SYNOD.STATUS")
-            {
-                for field in String(decoding: bytes, as: UTF8.self).split(separator: " ") {
-                    if field.hasPrefix("role=") { role = String(field.dropFirst(5)) }
-                    if field.hasPrefix("term=") { term = String(field.dropFirst(5)) }
-                }
+            running += 1
+            let report = node.serving()
+            if let report, !report.isServer(of: node, clusterID: launchedClusterID) {
+                print(
+                    "node \(node.id): pid \(node.pid) does not answer; client port \(node.clientPort) is held by "
+                        + "another server (node \(report.id)\(report.pid.map { ", pid \($0)" } ?? ""))")
+                continue
             }
-            print("node \(node.id): pid \(node.pid), client port \(node.clientPort), role \(role), term \(term)")
+            print(
+                "node \(node.id): pid \(node.pid), client port \(node.clientPort), role \(report?.role ?? "unknown"), "
+                    + "term \(report?.term ?? "?")")
+        }
+        if running == 0 {
+            var standardError = StandardStream.error
+            print("synod cluster: no server of the cluster in \(dir) is running", to: &standardError)
+            throw ExitCode(1)
         }
     }
 }
@@ -216,4 +310,30 @@ struct ClusterStop: ParsableCommand {
         for node in nodes where node.isRunning { kill(node.pid, SIGKILL) }
         for node in nodes { print("node \(node.id): stopped") }
     }
+}
+
+/// How the user can run this executable again from a shell: `synod` when that name on
+/// the PATH is this very file, else its absolute path (`swift run` puts `synod` under
+/// `.build`, which is not on the PATH).
+func synodInvocation() -> String {
+    let files = FileManager.default
+    let executable =
+        (try? files.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+        ?? URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.path
+    let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
+    for directory in path.split(separator: ":") {
+        let candidate = URL(fileURLWithPath: String(directory)).appendingPathComponent("synod")
+        guard files.isExecutableFile(atPath: candidate.path) else { continue }
+        // The first `synod` on the PATH is the one a shell runs: it must be this one.
+        return candidate.resolvingSymlinksInPath().path
+            == URL(fileURLWithPath: executable).resolvingSymlinksInPath().path
+            ? "synod" : shellQuoted(executable)
+    }
+    return shellQuoted(executable)
+}
+
+/// `text` as one shell word: as it is when it holds nothing a shell treats specially.
+func shellQuoted(_ text: String) -> String {
+    let plain = text.allSatisfy { $0.isLetter || $0.isNumber || "/._-+=:,@%".contains($0) }
+    return plain && !text.isEmpty ? text : "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
 }

@@ -86,6 +86,9 @@ struct ServeCommand: ParsableCommand {
         guard ["readindex", "lease"].contains(readMode) else {
             throw ValidationError("--read-mode: readindex or lease")
         }
+        guard !clusterID.isEmpty, !clusterID.contains(where: \.isWhitespace) else {
+            throw ValidationError("--cluster-id must be a non-empty word (no spaces)")
+        }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
         try Self.validateTiming(heartbeat: heartbeatInterval, election: electionTimeout)
         _ = try members()
