@@ -24,7 +24,9 @@ enum ClientListener {
                     try channel.pipeline.syncOperations.addHandler(ClientHandler(node: node, logger: logger))
                 }
             }
-        let channel = try await bootstrap.bind(host: configuration.clientHost, port: configuration.clientPort).get()
+        let channel = try await BindError.naming("client", port: configuration.clientPort) {
+            try await bootstrap.bind(host: configuration.clientHost, port: configuration.clientPort).get()
+        }
         logger.info("client port (RESP) listening on \(configuration.clientHost):\(channel.localAddress?.port ?? 0)")
         return channel
     }

@@ -8,6 +8,41 @@ import SynodCore
 enum DataDirectory {
     static let identityFile = "identity"
 
+    /// What a start that fails must remove so that it leaves no half-initialized
+    /// directory behind (a later start would take it for a member's wiped data).
+    enum Leftovers {
+        /// The directory did not exist: remove it.
+        case directory
+        /// The directory existed but was empty: empty it again.
+        case contents
+    }
+
+    /// What `prepare` is about to create in `configuration`'s directory: nil when the
+    /// directory already belongs to a server (then a failed start removes nothing).
+    static func leftovers(of configuration: ServerConfiguration) -> Leftovers? {
+        let directory = configuration.dataDirectory
+        let manager = FileManager.default
+        guard manager.fileExists(atPath: directory) else { return .directory }
+        let entries = (try? manager.contentsOfDirectory(atPath: directory)) ?? []
+        return entries.isEmpty ? .contents : nil
+    }
+
+    /// Removes what a failed start created, as `leftovers(of:)` found it before.
+    static func remove(_ leftovers: Leftovers?, of configuration: ServerConfiguration) {
+        let directory = configuration.dataDirectory
+        let manager = FileManager.default
+        switch leftovers {
+        case .directory?:
+            try? manager.removeItem(atPath: directory)
+        case .contents?:
+            for entry in (try? manager.contentsOfDirectory(atPath: directory)) ?? [] {
+                try? manager.removeItem(atPath: directory + "/" + entry)
+            }
+        case nil:
+            break
+        }
+    }
+
     /// Checks (or, with `bootstrap`, creates) the identity of `configuration`'s directory.
     static func prepare(_ configuration: ServerConfiguration, bootstrap: Bool) throws(ServerError) {
         let directory = configuration.dataDirectory

@@ -70,7 +70,9 @@ enum MetricsEndpoint {
                     try pipeline.addHandler(MetricsHTTPHandler(registry: registry, refresh: refresh))
                 }
             }
-        let channel = try await bootstrap.bind(host: host, port: port).get()
+        let channel = try await BindError.naming("metrics", port: port) {
+            try await bootstrap.bind(host: host, port: port).get()
+        }
         logger.info("metrics port (HTTP, GET /metrics) listening on \(host):\(channel.localAddress?.port ?? 0)")
         return channel
     }

@@ -87,7 +87,9 @@ final class PeerNetwork: PeerTransport, @unchecked Sendable {
                     PeerHandler(network: self, channel: channel, dialed: nil))
             }
         }
-        listener = try await bootstrap.bind(host: address.host, port: address.port).get()
+        listener = try await BindError.naming("peer", port: address.port) {
+            try await bootstrap.bind(host: address.host, port: address.port).get()
+        }
         logger.info("peer port listening on \(address.host):\(address.port)")
         loop.execute { [self] in
             for peer in configuration.members where peer > configuration.id { dial(peer) }

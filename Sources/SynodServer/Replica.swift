@@ -44,13 +44,21 @@ public final class Replica<Machine: StateMachine>: Sendable {
     public static func start(
         _ configuration: ServerConfiguration, bootstrap: Bool, logger: Logger = Logger(label: "synod")
     ) async throws -> Replica {
-        try DataDirectory.prepare(configuration, bootstrap: bootstrap)
+        // A start that fails (a port taken) leaves a new directory as it found it.
+        let leftovers = DataDirectory.leftovers(of: configuration)
+        do {
+            try DataDirectory.prepare(configuration, bootstrap: bootstrap)
+        } catch {
+            DataDirectory.remove(leftovers, of: configuration)
+            throw error
+        }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let node: ReplicaNode<Machine>
         do {
             node = try ReplicaNode(configuration: configuration, loop: group.next(), logger: logger)
         } catch {
             try? await group.shutdownGracefully()
+            DataDirectory.remove(leftovers, of: configuration)
             throw error
         }
         let network = PeerNetwork(node: node, logger: logger)
@@ -69,6 +77,7 @@ public final class Replica<Machine: StateMachine>: Sendable {
         } catch {
             replica.stopNow()
             try? await group.shutdownGracefully()
+            DataDirectory.remove(leftovers, of: configuration)
             throw error
         }
         node.onFatal = { [replica] reason in

@@ -26,12 +26,15 @@ public final class Server: Sendable {
     public static func start(
         _ configuration: ServerConfiguration, bootstrap: Bool, logger: Logger
     ) async throws -> Server {
+        let leftovers = DataDirectory.leftovers(of: configuration)
         let replica = try await Replica<KVStore>.start(configuration, bootstrap: bootstrap, logger: logger)
         let clients: any Channel
         do {
             clients = try await ClientListener.start(node: replica.node, logger: logger)
         } catch {
+            // A new data directory goes too: no half-initialized directory is left.
             await replica.shutdown()
+            DataDirectory.remove(leftovers, of: configuration)
             throw error
         }
         replica.node.loop.execute { replica.node.onStop.append { clients.close(promise: nil) } }

@@ -10,8 +10,10 @@ struct KVClientCommand: ParsableCommand {
         commandName: "kv",
         abstract: "Read and write keys on a running cluster, with retries that apply a write once.",
         discussion: """
-            synod kv put KEY VALUE · synod kv get KEY · synod kv del KEY · synod kv cas KEY FROM TO \
-            (FROM/TO: an empty string means absent). Exit status: 0 done, 1 when a cas did not apply, \
+            synod kv put KEY VALUE · synod kv get KEY · synod kv del KEY · synod kv cas KEY FROM TO. \
+            In a cas, --from-absent stands for FROM (the key must not exist) and --to-absent for TO (the \
+            key is deleted); an empty FROM or TO is the empty string, a value like any other. \
+            Exit status: 0 done, 1 when get finds no key (nothing is printed) or a cas did not apply, \
             2 on bad arguments or when no server answered in time.
             """
     )
@@ -22,6 +24,12 @@ struct KVClientCommand: ParsableCommand {
     @Argument(help: "The key, then the value (put) or FROM and TO (cas).")
     var words: [String] = []
 
+    @Flag(help: "cas: the key must be absent (FROM is then not given).")
+    var fromAbsent = false
+
+    @Flag(help: "cas: delete the key (TO is then not given).")
+    var toAbsent = false
+
     @Option(help: "Comma-separated host:port client addresses of the cluster's servers.")
     var endpoints = "127.0.0.1:7201,127.0.0.1:7202,127.0.0.1:7203"
 
@@ -29,8 +37,11 @@ struct KVClientCommand: ParsableCommand {
     var timeout = 10.0
 
     func validate() throws {
-        let arity = ["put": 2, "get": 1, "del": 1, "cas": 3]
+        let arity = ["put": 2, "get": 1, "del": 1, "cas": 3 - (fromAbsent ? 1 : 0) - (toAbsent ? 1 : 0)]
         guard let needed = arity[operation] else { throw ValidationError("unknown operation '\(operation)'") }
+        if operation != "cas", fromAbsent || toAbsent {
+            throw ValidationError("--from-absent and --to-absent are for cas")
+        }
         guard words.count == needed else {
             throw ValidationError("\(operation) takes \(needed) argument\(needed == 1 ? "" : "s")")
         }
@@ -51,13 +62,22 @@ struct KVClientCommand: ParsableCommand {
         do {
             switch operation {
             case "get":
-                print(Self.show(try session.call(["GET", words[0]])))
+                let answer = try session.call(["GET", words[0]])
+                guard answer != .bulkString(nil) else {
+                    var standardError = StandardStream.error
+                    print("synod kv: \(words[0]) is absent", to: &standardError)
+                    throw ExitCode(1)
+                }
+                print(Self.show(answer))
             case "put":
                 print(Self.show(try session.exec(["SET", words[0], words[1]])))
             case "del":
                 print(Self.show(try session.exec(["DEL", words[0]])))
             default:
-                let answer = try session.exec(["CAS", words[0], words[1], words[2]])
+                var rest = words.dropFirst()
+                let from = fromAbsent ? nil : rest.popFirst()
+                let to = toAbsent ? nil : rest.popFirst()
+                let answer = try session.exec(["CAS", words[0], from, to])
                 guard case .array(let parts?) = answer, parts.count == 2 else { return print(Self.show(answer)) }
                 let current = parts[1] == .bulkString(nil) ? "(nil)" : Self.show(parts[1])
                 if parts[0] == .integer(1) {
@@ -103,8 +123,11 @@ struct SessionClient {
         self.deadline = deadline
     }
 
-    /// Sends `words` until some server answers anything but TRYAGAIN.
-    mutating func call(_ words: [String]) throws -> RESPValue {
+    /// Sends `words` (nil: the null bulk string) until some server answers anything but
+    /// TRYAGAIN.
+    mutating func call(_ words: [String?]) throws -> RESPValue {
+        var request: [UInt8] = []
+        RESPEncoder.encode(.array(words.map { $0.map(RESPValue.bulk) ?? .bulkString(nil) }), into: &request)
         var lastProblem = "no server answered"
         while Date() < deadline {
             do {
@@ -112,7 +135,8 @@ struct SessionClient {
                     let endpoint = endpoints[current % endpoints.count]
                     connection = try RESPClient(host: endpoint.host, port: endpoint.port, timeout: 3)
                 }
-                let answer = try connection!.call(words)
+                try connection!.send(request)
+                let answer = try connection!.receive()
                 if case .error(let message) = answer, message.hasPrefix("TRYAGAIN") {
                     lastProblem = message
                 } else {
@@ -129,7 +153,7 @@ struct SessionClient {
     }
 
     /// Runs a write under the session (opened on first use) with the next sequence number.
-    mutating func exec(_ words: [String]) throws -> RESPValue {
+    mutating func exec(_ words: [String?]) throws -> RESPValue {
         if session == nil {
             guard case .integer(let id) = try call(["SYNOD.SESSION"]), id > 0 else {
                 throw SessionClientError(description: "the server did not open a session")

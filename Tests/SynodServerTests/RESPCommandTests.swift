@@ -136,13 +136,17 @@ import Testing
         #expect(error("SELECT", "zero") == "ERR value is not an integer or out of range")
     }
 
-    @Test func casTakesTheEmptyOrNullBulkStringAsAbsent() throws {
-        #expect(try parse("CAS", "k", "", "v") == .write(.cas(key: "k", from: nil, to: "v")))
-        #expect(try parse("CAS", "k", "v", "") == .write(.cas(key: "k", from: "v", to: nil)))
+    /// The empty string is a value a key can hold, so only the null bulk string says
+    /// "absent" (`synod kv cas --from-absent`, or a client library's None/nil).
+    @Test func casTakesTheNullBulkStringAsAbsentAndTheEmptyStringAsAValue() throws {
+        #expect(try parse("CAS", "k", "", "v") == .write(.cas(key: "k", from: "", to: "v")))
+        #expect(try parse("CAS", "k", "v", "") == .write(.cas(key: "k", from: "v", to: "")))
         let request = RESPValue.array([.bulk("CAS"), .bulk("k"), .nullBulkString, .bulk("v")])
         #expect(try ClientCommand(request) == .write(.cas(key: "k", from: nil, to: "v")))
+        let delete = RESPValue.array([.bulk("CAS"), .bulk("k"), .bulk("v"), .nullBulkString])
+        #expect(try ClientCommand(delete) == .write(.cas(key: "k", from: "v", to: nil)))
         let inline = parseAll(utf8("CAS k \"\" v\r\n")).values[0]
-        #expect(try ClientCommand(inline) == .write(.cas(key: "k", from: nil, to: "v")))
+        #expect(try ClientCommand(inline) == .write(.cas(key: "k", from: "", to: "v")))
     }
 
     @Test func execRunsOnlyWritesUnderAPositiveSessionAndSequence() throws {
@@ -154,7 +158,7 @@ import Testing
                 == .exec(session: 1, sequence: 2, command: .append(key: "a", suffix: "b")))
         #expect(
             try parse("SYNOD.EXEC", "18446744073709551615", "1", "CAS", "k", "", "x")
-                == .exec(session: .max, sequence: 1, command: .cas(key: "k", from: nil, to: "x")))
+                == .exec(session: .max, sequence: 1, command: .cas(key: "k", from: "", to: "x")))
         #expect(
             try parse("SYNOD.EXEC", "1", "1", "SET", "k", "v", "XX")
                 == .exec(session: 1, sequence: 1, command: .putIf(key: "k", value: "v", exists: true)))

@@ -261,9 +261,10 @@ private struct Arguments {
         try (start..<count).map { index throws(ClientCommandError) in try string(index) }
     }
 
-    /// `nil` for the null bulk string or the empty bulk string (CAS's "absent").
+    /// `nil` for the null bulk string (CAS's "absent"); the empty bulk string is the
+    /// empty value, which a key can hold like any other.
     func absentOrString(_ index: Int) throws(ClientCommandError) -> String? {
-        guard let bytes = values[index], !bytes.isEmpty else { return nil }
+        guard values[index] != nil else { return nil }
         return try string(index)
     }
 
