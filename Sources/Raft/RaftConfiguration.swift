@@ -22,6 +22,10 @@ public struct RaftConfiguration: Sendable, Equatable {
     public var maxInflightBytes: Int = 4 << 20
     /// A snapshot goes to a lagging follower in chunks of at most this many bytes.
     public var snapshotChunkSize: Int
+    /// How long a snapshot chunk may go unanswered before it is sent again: the longest
+    /// election timeout, long enough for a chunk on a slow link and short enough that a
+    /// lost one costs less than an election.
+    public var snapshotResendTimeout: TimeSpan { electionTimeoutMax }
     /// PreVote (§9.6): a server whose election timer fires first asks whether it could
     /// win, and raises its term only if a majority says yes. A pre-vote is granted only
     /// to a log at least as up to date, by a server that has not heard from a leader

@@ -8,9 +8,8 @@ struct FollowerProgress: Sendable {
     /// Replicating: entries are sent optimistically, without waiting (Request Pipeline).
     var isProbing = true
     var lastSent: Instant
-    /// The snapshot being sent instead of compacted entries, and the bytes acknowledged.
-    var snapshotIndex: LogIndex?
-    var snapshotAcked = 0
+    /// The snapshot being sent instead of compacted entries, if any.
+    var transfer: SnapshotTransfer?
     /// The heartbeat round of the answer that last raised `matchIndex`.
     var matchRound: UInt64 = 0
     /// Flow control: the last index and size of each unanswered AppendEntries that

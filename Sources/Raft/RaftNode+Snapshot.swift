@@ -55,26 +55,39 @@ extension RaftNode {
 
     // MARK: Leader: sending a snapshot
 
-    /// Sends the follower at `slot` the next chunk of the current snapshot, from what it
-    /// has acknowledged. Called instead of an AppendEntries when its next entry is gone.
+    /// Sends the follower at `slot` its snapshot instead of an AppendEntries its next
+    /// entry is gone for: the next chunk when none is in flight or the one in flight is
+    /// overdue, otherwise an empty chunk that only keeps the follower following and asks
+    /// how far it got (a heartbeat or ReadIndex round must not resend a whole chunk).
     mutating func sendSnapshotChunk(slot: Int) {
         guard let current = snapshot, case .leader(let state) = roleState else { return }
         var progress = state.progress[slot]
         let round = state.round
         let peer = state.peers[slot]
-        if progress.snapshotIndex != current.lastIndex {
-            progress.snapshotIndex = current.lastIndex
-            progress.snapshotAcked = 0
-        }
-        let start = min(progress.snapshotAcked, current.data.count)
-        let end = min(start + configuration.snapshotChunkSize, current.data.count)
+        var transfer = progress.transfer ?? SnapshotTransfer(snapshot: current, now: now)
+        let image = transfer.snapshot
+        let start = min(transfer.acked, image.data.count)
+        let carriesData = transfer.chunkDue(at: now, resendAfter: configuration.snapshotResendTimeout)
+        let end = carriesData ? min(start + configuration.snapshotChunkSize, image.data.count) : start
+        if carriesData { transfer.chunkSentAt = now }
+        let done = carriesData && end == image.data.count
+        progress.transfer = transfer
         progress.isProbing = true
         progress.lastSent = now
         asLeader { $0.progress[slot] = progress }
         let request = InstallSnapshot(
-            term: term, lastIndex: current.lastIndex, lastTerm: current.lastTerm, offset: start,
-            data: current.data[start..<end], done: end == current.data.count, round: round)
+            term: term, lastIndex: image.lastIndex, lastTerm: image.lastTerm, offset: start,
+            data: image.data[start..<end], done: done, round: round)
         send(.installSnapshot(request), to: peer)
+    }
+
+    /// Whether a snapshot transfer made progress within the last resend timeout: log
+    /// compaction waits for it, since a newer snapshot would need the follower to start
+    /// over and the entries after the one on its way would be gone.
+    public var holdsCompaction: Bool {
+        guard case .leader(let state) = roleState else { return false }
+        let recent = now - configuration.snapshotResendTimeout
+        return state.progress.contains { $0.transfer.map { $0.progressedAt >= recent } ?? false }
     }
 
     mutating func handleInstallSnapshotResponse(_ response: InstallSnapshotResponse, from follower: NodeID) {
@@ -90,7 +103,7 @@ extension RaftNode {
                 progress.matchRound = response.round
             }
             progress.nextIndex = max(progress.nextIndex, progress.matchIndex.advanced(by: 1))
-            progress.snapshotIndex = nil
+            progress.transfer = nil
             progress.isProbing = false
             asLeader { $0.progress[slot] = progress }
             advanceCommitIndex()
@@ -98,10 +111,17 @@ extension RaftNode {
             if progress.nextIndex <= log.lastIndex { sendAppend(slot: slot) }
             return
         }
-        // A duplicate answer (chunks are re-sent every heartbeat) changes nothing; a
-        // follower that lost what it had received (it restarted) starts over.
-        guard response.lastIndex == progress.snapshotIndex, response.received != progress.snapshotAcked else { return }
-        progress.snapshotAcked = response.received
+        // An answer that reports what the leader already knew (to an empty chunk, or a
+        // duplicate) changes nothing: the chunk in flight is still on its way or will be
+        // resent when overdue. New bytes send the next chunk at once; fewer bytes (the
+        // follower restarted and lost what it had) start over from there.
+        guard var transfer = progress.transfer, response.lastIndex == transfer.snapshot.lastIndex,
+            response.received != transfer.acked, response.received <= transfer.snapshot.data.count
+        else { return }
+        transfer.acked = response.received
+        transfer.chunkSentAt = nil
+        transfer.progressedAt = now
+        progress.transfer = transfer
         asLeader { $0.progress[slot] = progress }
         sendSnapshotChunk(slot: slot)
     }
@@ -120,7 +140,10 @@ extension RaftNode {
             answer(request, received: request.offset + request.data.count, done: true, to: leader)
             return
         }
-        if request.offset == 0 {
+        // A transfer starts over at offset 0 with data; an empty chunk there only asks
+        // how far this server got.
+        let sameSnapshot = incomingSnapshot.map { $0.lastIndex == request.lastIndex && $0.lastTerm == request.lastTerm }
+        if request.offset == 0, !request.data.isEmpty || request.done || sameSnapshot != true {
             incomingSnapshot = IncomingSnapshot(lastIndex: request.lastIndex, lastTerm: request.lastTerm, data: [])
         }
         guard var incoming = incomingSnapshot, incoming.lastIndex == request.lastIndex,

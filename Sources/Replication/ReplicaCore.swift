@@ -71,6 +71,9 @@ public struct ReplicaCore<Consensus: ConsensusCore, Machine: StateMachine>: Send
     @usableFromInline var _compactedThrough: LogIndex
     @usableFromInline
     var compactionQueued = false
+    /// How many compaction intervals a snapshot transfer may hold compaction for.
+    @usableFromInline
+    static var compactionHoldFactor: UInt64 { 8 }
     /// The snapshot being decoded by the driver (`restoresOffThread`), and the committed
     /// entries after it, held until its state arrives.
     @usableFromInline
@@ -326,7 +329,11 @@ public struct ReplicaCore<Consensus: ConsensusCore, Machine: StateMachine>: Send
     mutating func afterApplying(_ actions: inout Actions) {
         serveReadyReads(&actions)
         let every = UInt64(max(0, options.snapshotEvery))
-        if every > 0, !compactionQueued, state.appliedIndex.rawValue >= compactedThrough.rawValue + every {
+        let behind = state.appliedIndex.rawValue - min(state.appliedIndex.rawValue, compactedThrough.rawValue)
+        // A snapshot on its way to a follower holds compaction, for at most
+        // `compactionHoldFactor` intervals so that a log cannot grow without bound.
+        let held = consensus.holdsCompaction && behind < every * Self.compactionHoldFactor
+        if every > 0, !compactionQueued, !held, behind >= every {
             compactionQueued = true
             actions.compactionDue = true
         }

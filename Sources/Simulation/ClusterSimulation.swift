@@ -464,16 +464,25 @@ struct ClusterSimulation<Core: SimulatedConsensus> {
     // MARK: Network
 
     mutating func send(_ envelope: Envelope<Core.Message>) {
-        transmit(from: envelope.from, to: envelope.to, .deliver(envelope))
+        let bytes = network.bandwidth.isEmpty ? 0 : Core.wireSize(envelope.message)
+        transmit(from: envelope.from, to: envelope.to, bytes: bytes, .deliver(envelope))
     }
 
     /// One message of either protocol on the simulated network: lost, delivered after a
-    /// drawn latency, or delivered twice.
-    mutating func transmit(from: NodeID, to: NodeID, _ delivery: EventKind) {
+    /// drawn latency (and its time on a bandwidth-limited link), or delivered twice.
+    mutating func transmit(from: NodeID, to: NodeID, bytes: Int = 0, _ delivery: EventKind) {
         report.messages += 1
         guard let (latency, again) = network.arrivals(from: from, to: to, random: &networkRandom) else { return }
-        schedule(at: now + latency, delivery)
-        if let again { schedule(at: now + again, delivery) }
+        let queued = network.queueing(from: from, to: to, bytes: bytes, at: now)
+        schedule(at: now + queued + latency, delivery)
+        if let again { schedule(at: now + queued + again, delivery) }
+    }
+
+    /// Limits the link from `from` to `to` to `bytesPerSecond` (nil: no limit).
+    mutating func limitBandwidth(from: NodeID, to: NodeID, bytesPerSecond: Int?) {
+        let key = network.link(from: from, to: to)
+        network.bandwidth[key] = bytesPerSecond
+        if bytesPerSecond == nil { network.busyUntil[key] = nil }
     }
 
     mutating func deliver(_ envelope: Envelope<Core.Message>) {

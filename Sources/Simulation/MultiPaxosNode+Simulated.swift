@@ -76,6 +76,17 @@ extension MultiPaxosNode: SimulatedConsensus {
         false
     }
 
+    static func wireSize(_ message: MultiPaxosMessage) -> Int {
+        let header = 48
+        func size(_ entries: [LogEntry]) -> Int { entries.reduce(0) { $0 + $1.data.count + RaftNode.entryFraming } }
+        return switch message {
+        case .accept(let accept): header + size(accept.entries)
+        case .learn(let learn): header + size(learn.entries)
+        case .promise(let promise): header + size(promise.accepted.map(\.entry)) + size(promise.chosen)
+        default: header
+        }
+    }
+
     static func carriesEntries(_ message: MultiPaxosMessage) -> Bool {
         if case .accept(let accept) = message { !accept.entries.isEmpty } else { false }
     }

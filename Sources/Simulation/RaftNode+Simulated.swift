@@ -38,6 +38,18 @@ extension RaftNode: SimulatedConsensus {
         "\(role) term=\(term) log=\(log.lastIndex)@\(log.lastTerm)"
     }
 
+    static func wireSize(_ message: RaftMessage) -> Int {
+        switch message {
+        case .appendEntries(let request):
+            request.entries.reduce(wireHeader) { $0 + $1.data.count + RaftNode.entryFraming }
+        case .installSnapshot(let request): wireHeader + request.data.count
+        default: wireHeader
+        }
+    }
+
+    /// A message's fixed fields, about: kind, term, indexes, round.
+    static var wireHeader: Int { 48 }
+
     static func carriesEntries(_ message: RaftMessage) -> Bool {
         if case .appendEntries(let request) = message { !request.entries.isEmpty } else { false }
     }

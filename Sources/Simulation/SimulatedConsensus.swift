@@ -38,6 +38,9 @@ protocol SimulatedConsensus: ConsensusCore {
     mutating func transferLeadership(to target: NodeID, at now: Instant, into out: inout Output) -> Bool
 
     static func describe(_ message: Message) -> String
+    /// About how many bytes the message takes on the wire: what a bandwidth-limited link
+    /// charges for it.
+    static func wireSize(_ message: Message) -> Int
     /// Whether a leader's message sends new entries to a follower.
     static func carriesEntries(_ message: Message) -> Bool
 

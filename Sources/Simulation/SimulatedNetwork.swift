@@ -15,6 +15,11 @@ struct SimulatedNetwork: Sendable {
     /// Chance that a message is delayed by up to `spikeLatency` more (reorders it).
     var spikeRate = 0.0
     var spikeLatency: TimeSpan = .milliseconds(20)
+    /// Links with a bandwidth limit, in bytes per second, and when each is free to send
+    /// again: a message waits for those before it and then takes its size over the limit,
+    /// as on a slow WAN link. No link has one unless a test sets it.
+    var bandwidth: [Int: Int] = [:]
+    var busyUntil: [Int: Instant] = [:]
 
     init(size: Int, random: inout SeededGenerator) {
         self.size = size
@@ -56,6 +61,19 @@ struct SimulatedNetwork: Sendable {
         let first = latency(from: from, to: to, random: &random)
         guard !local, random.chance(duplicateRate) else { return (first, nil) }
         return (first, latency(from: from, to: to, random: &random))
+    }
+
+    func link(from: NodeID, to: NodeID) -> Int { (from.rawValue - 1) * size + to.rawValue - 1 }
+
+    /// How long a message of `bytes` sent now waits on a bandwidth-limited link before
+    /// its latency starts (zero on a link without a limit), and marks the link busy.
+    mutating func queueing(from: NodeID, to: NodeID, bytes: Int, at now: Instant) -> TimeSpan {
+        let key = link(from: from, to: to)
+        guard let rate = bandwidth[key], rate > 0 else { return .zero }
+        let start = max(now, busyUntil[key] ?? now)
+        let done = start + TimeSpan(nanoseconds: Int64(bytes) * 1_000_000_000 / Int64(rate))
+        busyUntil[key] = done
+        return done - now
     }
 
     mutating func healLinks() {

@@ -108,6 +108,13 @@ public struct Simulation {
         multiPaxos?.restore(from: from, to: to)
     }
 
+    /// Limits the link from `from` to `to` to `bytesPerSecond`, or lifts the limit (nil):
+    /// messages queue behind each other on it, as on a slow WAN link.
+    public mutating func limitBandwidth(from: NodeID, to: NodeID, bytesPerSecond: Int?) {
+        raft?.limitBandwidth(from: from, to: to, bytesPerSecond: bytesPerSecond)
+        multiPaxos?.limitBandwidth(from: from, to: to, bytesPerSecond: bytesPerSecond)
+    }
+
     /// Cuts both directions between two servers.
     public mutating func disconnect(_ a: NodeID, _ b: NodeID) {
         raft?.disconnect(a, b)

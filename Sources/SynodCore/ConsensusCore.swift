@@ -24,6 +24,9 @@ public protocol ConsensusCore: Sendable {
     var ownWriteInFlight: Bool { get }
     /// Whether the server rejoined after disk damage and does not vote yet.
     var isCatchingUp: Bool { get }
+    /// Whether log compaction should wait: a snapshot on its way to a follower would be
+    /// made useless by a newer one, and the entries after it would be gone.
+    var holdsCompaction: Bool { get }
 
     mutating func tick(at now: Instant, into out: inout Output)
     mutating func receive(_ envelope: Envelope<Message>, at now: Instant, into out: inout Output)

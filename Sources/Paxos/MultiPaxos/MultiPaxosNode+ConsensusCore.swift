@@ -15,6 +15,9 @@ extension MultiPaxosNode: ConsensusCore {
 
     public var isCatchingUp: Bool { false }
 
+    /// Multi-Paxos sends no snapshots: nothing to wait for.
+    public var holdsCompaction: Bool { false }
+
     public mutating func read(
         _ id: UInt64, confirmation: ReadConfirmation, at now: Instant, into out: inout MultiPaxosOutput
     ) {
