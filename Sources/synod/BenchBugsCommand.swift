@@ -23,14 +23,15 @@ struct BenchBugsCommand: ParsableCommand {
             """
     )
 
-    @Option(help: "Seeds 1...N for every bug and its control.")
+    @Option(
+        parsing: .unconditional, help: "Seeds 1...N for every bug and its control (N at most 100000). (default: 200)",
+        transform: Limit.whole(1...100_000))
     var seeds = 200
 
     @Option(help: "Only these bugs (repeatable); all by default.")
     var bug: [String] = []
 
     func validate() throws {
-        guard (1...100_000).contains(seeds) else { throw ValidationError("--seeds must be between 1 and 100000.") }
         let known = PlantedBug.all.map(\.name)
         for name in bug where !known.contains(name) {
             throw ValidationError("Unknown bug '\(name)'; known: \(known.joined(separator: ", ")).")

@@ -33,41 +33,46 @@ struct BenchCheckerCommand: ParsableCommand {
         case oneKey = "one-key"
     }
 
-    @Option(help: "The seed of the generated histories.")
+    @Option(parsing: .unconditional, help: "The seed of the generated histories. (default: 1)", transform: Limit.seed)
     var seed: UInt64 = 1
 
     @Option(help: "Which history to check: all, many-keys or one-key (one per run measures memory apart).")
     var workload: Workload = .all
 
-    @Option(help: "Check one custom history of this many operations instead (with --keys and --clients).")
+    @Option(
+        parsing: .unconditional,
+        help: "Check one custom history of this many operations (1...10000000) instead (with --keys and --clients).",
+        transform: Limit.whole(1...10_000_000))
     var operations: Int?
 
-    @Option(help: "Keys of the custom history.")
+    @Option(
+        parsing: .unconditional, help: "Keys of the custom history, 1...1000000. (default: 1)",
+        transform: Limit.whole(1...1_000_000)
+    )
     var keys = 1
 
-    @Option(help: "Clients of the custom history.")
+    @Option(
+        parsing: .unconditional, help: "Clients of the custom history, 1...10000. (default: 10)",
+        transform: Limit.whole(1...10_000))
     var clients = 10
 
-    @Option(help: "Fraction of operations with an unknown outcome (info).")
+    @Option(
+        parsing: .unconditional, help: "Fraction of operations with an unknown outcome (info), 0...1. (default: 0.01)",
+        transform: Limit.number(0...1))
     var infoRate = 0.01
 
-    @Option(help: "Fraction of operations that certainly failed (fail).")
+    @Option(
+        parsing: .unconditional, help: "Fraction of operations that certainly failed (fail), 0...1. (default: 0.01)",
+        transform: Limit.number(0...1))
     var failRate = 0.01
 
     @Option(
+        parsing: .unconditional,
         help: ArgumentHelp(
-            "Where to plant the anomalies, as a fraction of the history.",
-            discussion: "A violation found by search costs a search of every order of what came before it."))
+            "Where to plant the anomalies, as a fraction of the history (0...1). (default: 0.1)",
+            discussion: "A violation found by search costs a search of every order of what came before it."),
+        transform: Limit.number(0...1))
     var plantAt = 0.1
-
-    func validate() throws {
-        if let operations, operations < 1 { throw ValidationError("--operations must be at least 1.") }
-        if keys < 1 { throw ValidationError("--keys must be at least 1.") }
-        if clients < 1 { throw ValidationError("--clients must be at least 1.") }
-        if !(0...1).contains(infoRate) || !(0...1).contains(failRate) || !(0...1).contains(plantAt) {
-            throw ValidationError("--info-rate, --fail-rate and --plant-at must be between 0 and 1.")
-        }
-    }
 
     func run() throws {
         var output = StandardStream.output

@@ -22,23 +22,19 @@ struct BenchSimCommand: ParsableCommand {
             """
     )
 
-    @Option(help: "Virtual seconds per run.")
+    @Option(
+        parsing: .unconditional, help: "Virtual seconds per run, 1...3600. (default: 60)",
+        transform: Limit.whole(1...3_600))
     var secondsVirtual = 60
 
-    @Option(name: .customLong("repeat"), help: "Runs per fault profile; the best run is reported.")
+    @Option(
+        name: .customLong("repeat"), parsing: .unconditional,
+        help: "Runs per fault profile, 1...1000; the best run is reported. (default: 3)",
+        transform: Limit.whole(1...1_000))
     var repeatCount = 3
 
-    @Option(help: "The seed of every run.")
+    @Option(parsing: .unconditional, help: "The seed of every run. (default: 1)", transform: Limit.seed)
     var seed: UInt64 = 1
-
-    func validate() throws {
-        if secondsVirtual < 1 {
-            throw ValidationError("--seconds-virtual must be at least 1.")
-        }
-        if repeatCount < 1 {
-            throw ValidationError("--repeat must be at least 1.")
-        }
-    }
 
     func run() throws {
         let base = SimulationOptions(nodes: 5, duration: .seconds(Int64(secondsVirtual)), proposalsPerSecond: 100)

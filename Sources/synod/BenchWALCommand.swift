@@ -26,26 +26,26 @@ struct BenchWALCommand: ParsableCommand {
     @Option(help: "Run here and keep the 64-appender WAL (default: a temporary directory, removed).")
     var dir: String?
 
-    @Option(help: "The most seconds one row may run.")
+    @Option(
+        parsing: .unconditional, help: "The most seconds one row may run (above 0, at most 3600). (default: 2.0)",
+        transform: Limit.seconds(atMost: 3_600))
     var seconds = 2.0
 
-    @Option(help: "The most appends one row may make.")
+    @Option(
+        parsing: .unconditional, help: "The most appends one row may make, 1...10000000. (default: 20000)",
+        transform: Limit.whole(1...10_000_000))
     var records = 20_000
 
     @Option(
+        parsing: .unconditional,
         help: ArgumentHelp(
-            "WAL segment size in bytes (default: 1 MiB, smaller when --records is small).",
-            discussion: "The default leaves about eight segments or more behind a full row."))
+            "WAL segment size in bytes, 4096...1073741824 (default: 1 MiB, smaller when --records is small).",
+            discussion: "The default leaves about eight segments or more behind a full row."),
+        transform: Limit.whole(4_096...(1 << 30)))
     var segmentSize: Int?
 
     static let appenderCounts = [1, 8, 64]
     static let defaultSegmentSize = 1 << 20
-
-    func validate() throws {
-        if !(seconds > 0) || seconds > 3600 { throw ValidationError("--seconds must be above 0 and at most 3600.") }
-        if records < 1 { throw ValidationError("--records must be at least 1.") }
-        if let segmentSize, segmentSize < 4096 { throw ValidationError("--segment-size must be at least 4096.") }
-    }
 
     /// The segment size: as given, else 1 MiB or an eighth of a full row's bytes,
     /// whichever is smaller, so that even a tiny run leaves several segments.

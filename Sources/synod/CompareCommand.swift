@@ -32,19 +32,29 @@ struct CompareCommand: ParsableCommand {
 
     @OptionGroup var quorums: PaxosQuorumOptions
 
-    @Option(help: "Seeds 1...N for every measure.")
+    @Option(
+        parsing: .unconditional, help: "Seeds 1...N for every measure (N at most 1000000). (default: 20)",
+        transform: Limit.whole(Limit.seeds))
     var seeds = 20
 
-    @Option(help: "Servers in the cluster (the scenarios always use 5).")
+    @Option(
+        parsing: .unconditional, help: "Servers in the cluster, 1...64 (the scenarios always use 5). (default: 5)",
+        transform: Limit.whole(1...64, why: " (the checkers keep servers in 64-bit sets)"))
     var nodes = 5
 
     @Option(help: "Fault profile of the message and latency runs.")
     var faults: FaultProfile = .swarm
 
-    @Option(help: "Virtual time per run of the message and latency runs, e.g. 10s.")
+    @Option(
+        parsing: .unconditional,
+        help: "Virtual time per run of the message and latency runs, e.g. 10s; at most 1h. (default: 10s)",
+        transform: Limit.span(atMost: Limit.duration))
     var duration: TimeSpan = .seconds(10)
 
-    @Option(help: "Client proposals per virtual second.")
+    @Option(
+        parsing: .unconditional,
+        help: "Client proposals per virtual second, 1...1000000. (default: \(SimulationOptions().proposalsPerSecond))",
+        transform: Limit.whole(1...1_000_000))
     var rate = SimulationOptions().proposalsPerSecond
 
     @Option(help: "Leader election safeguards: plain, prevote, checkquorum or prevote+checkquorum.")
@@ -52,12 +62,6 @@ struct CompareCommand: ParsableCommand {
 
     func validate() throws {
         _ = try compared()
-        if seeds < 1 { throw ValidationError("--seeds must be at least 1.") }
-        if !(1...64).contains(nodes) {
-            throw ValidationError("--nodes must be 1...64 (the checkers keep servers in 64-bit sets).")
-        }
-        if duration <= .zero { throw ValidationError("--duration must be longer than zero.") }
-        if rate < 1 || rate > 1_000_000 { throw ValidationError("--rate must be between 1 and 1000000.") }
         if quorums.phase1Quorum != nil || quorums.phase2Quorum != nil {
             _ = try quorums.quorums(nodes: nodes)
             _ = try quorums.quorums(nodes: Scenario.servers)

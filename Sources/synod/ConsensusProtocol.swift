@@ -13,14 +13,24 @@ enum ConsensusProtocol: String, ExpressibleByArgument, CaseIterable, Sendable {
 
 /// The Paxos quorum flags shared by the commands that run Paxos.
 struct PaxosQuorumOptions: ParsableArguments {
-    @Option(help: "Paxos phase-1 (prepare) quorum size; default a majority. Q1 + Q2 must exceed the node count.")
+    @Option(
+        parsing: .unconditional,
+        help: "Paxos phase-1 (prepare) quorum size; default a majority. Q1 + Q2 must exceed the node count.",
+        transform: Limit.whole(1...64, why: " and at most the node count"))
     var phase1Quorum: Int?
 
-    @Option(help: "Paxos phase-2 (accept) quorum size; default a majority.")
+    @Option(
+        parsing: .unconditional, help: "Paxos phase-2 (accept) quorum size; default a majority.",
+        transform: Limit.whole(1...64, why: " and at most the node count"))
     var phase2Quorum: Int?
 
     /// The checked quorum sizes for `nodes`, or a usage error (exit 2) that says why not.
     func quorums(nodes: Int) throws -> PaxosQuorums {
+        for (name, size) in [("--phase1-quorum", phase1Quorum), ("--phase2-quorum", phase2Quorum)] {
+            if let size, !(1...nodes).contains(size) {
+                throw ValidationError("\(name) must be 1...\(nodes) with \(nodes) nodes.")
+            }
+        }
         do {
             return try PaxosQuorums(nodes: nodes, phase1: phase1Quorum, phase2: phase2Quorum)
         } catch {

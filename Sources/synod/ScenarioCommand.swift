@@ -46,7 +46,9 @@ struct ScenarioRun: ParsableCommand {
     @Option(help: "Leader election safeguards: plain, prevote, checkquorum or prevote+checkquorum.")
     var config = RaftConfiguration().elections
 
-    @Option(help: "Seeds 1...N.")
+    @Option(
+        parsing: .unconditional, help: "Seeds 1...N (N at most 1000000). (default: 20)",
+        transform: Limit.whole(Limit.seeds))
     var seeds = 20
 
     @Flag(help: "Draw the first seed's run in the terminal: each server's role and term over time, and its cut links.")
@@ -62,7 +64,6 @@ struct ScenarioRun: ParsableCommand {
             let known = ScenarioCatalog.all.map(\.name) + others
             throw ValidationError("Unknown scenario '\(name)'; known: \(known.joined(separator: ", ")).")
         }
-        if seeds < 1 { throw ValidationError("--seeds must be at least 1.") }
         if ScenarioCatalog.named(name) == nil,
             timeline || config != RaftConfiguration().elections || consensus.protocol != .raft
         {
@@ -117,14 +118,12 @@ struct ScenarioMatrix: ParsableCommand {
         abstract: "Run every scenario under every configuration and print the figures as Markdown tables."
     )
 
-    @Option(help: "Seeds 1...N per cell.")
+    @Option(
+        parsing: .unconditional, help: "Seeds 1...N per cell (N at most 1000000). (default: 20)",
+        transform: Limit.whole(Limit.seeds))
     var seeds = 20
 
     @OptionGroup var consensus: ScenarioProtocolOptions
-
-    func validate() throws {
-        if seeds < 1 { throw ValidationError("--seeds must be at least 1.") }
-    }
 
     func run() throws {
         let configs = consensus.configurations

@@ -32,19 +32,28 @@ struct SimCommand: ParsableCommand {
 
     @OptionGroup var quorums: PaxosQuorumOptions
 
-    @Option(help: "Servers in the cluster.")
+    @Option(
+        parsing: .unconditional, help: "Servers in the cluster, 1...64. (default: 5)",
+        transform: Limit.whole(1...64, why: " (the checkers keep servers in 64-bit sets)"))
     var nodes = 5
 
-    @Option(help: "Run seeds 1...N. The default is 100 seeds unless --seed is given.")
+    @Option(
+        parsing: .unconditional,
+        help: "Run seeds 1...N (N at most 1000000). The default is 100 seeds unless --seed is given.",
+        transform: Limit.whole(Limit.seeds))
     var seeds: Int?
 
-    @Option(help: "Run this one seed (to replay a failure, or with --trace).")
+    @Option(
+        parsing: .unconditional, help: "Run this one seed (to replay a failure, or with --trace).",
+        transform: Limit.seed)
     var seed: UInt64?
 
     @Option(help: "Fault profile.")
     var faults: FaultProfile = .swarm
 
-    @Option(help: "Virtual time per seed, e.g. 10s, 1500ms, 2m.")
+    @Option(
+        parsing: .unconditional, help: "Virtual time per seed, e.g. 10s, 1500ms, 2m; at most 1h. (default: 10s)",
+        transform: Limit.span(atMost: Limit.duration))
     var duration: TimeSpan = .seconds(10)
 
     @Option(help: "Leader election safeguards: plain, prevote, checkquorum or prevote+checkquorum.")
@@ -65,13 +74,17 @@ struct SimCommand: ParsableCommand {
     )
     var history: String?
 
-    @Option(help: "Client proposals per virtual second.")
+    @Option(
+        parsing: .unconditional,
+        help: "Client proposals per virtual second, 0...1000000. (default: \(SimulationOptions().proposalsPerSecond))",
+        transform: Limit.whole(0...1_000_000))
     var rate = SimulationOptions().proposalsPerSecond
 
     @Option(
+        parsing: .unconditional,
         help:
-            "The largest clock-rate error, in parts per million, that leader leases allow for; under swarm, clocks drift up to it."
-    )
+            "The largest clock-rate error, in parts per million (0...300000), that leader leases allow for; under swarm, clocks drift up to it. (default: \(SimulationOptions().raft.maxClockDriftPPM))",
+        transform: Limit.whole(0...300_000))
     var clockDrift = SimulationOptions().raft.maxClockDriftPPM
 
     @Flag(help: "Print every event of the seed to standard output (needs --seed).")
@@ -90,24 +103,9 @@ struct SimCommand: ParsableCommand {
         if seed != nil, seeds != nil {
             throw ValidationError("Give either --seed or --seeds, not both.")
         }
-        if let seeds, seeds < 1 {
-            throw ValidationError("--seeds must be at least 1.")
-        }
-        if !(1...64).contains(nodes) {
-            throw ValidationError("--nodes must be 1...64 (the checkers keep servers in 64-bit sets).")
-        }
         try quorums.validate(for: `protocol`, nodes: nodes)
         try validateForProtocol()
         if `protocol` == .multipaxos { try validateMultiPaxos() }
-        if duration <= .zero {
-            throw ValidationError("--duration must be longer than zero.")
-        }
-        if rate < 0 || rate > 1_000_000 {
-            throw ValidationError("--rate must be between 0 and 1000000 proposals per second.")
-        }
-        if !(0...300_000).contains(clockDrift) {
-            throw ValidationError("--clock-drift must be between 0 and 300000 parts per million.")
-        }
         if trace, seed == nil {
             throw ValidationError("--trace needs a single --seed.")
         }

@@ -6,10 +6,11 @@ import SynodCore
 /// commit-wait, uncertainty-restart).
 struct TimeScenarioOptions: ParsableArguments {
     @Option(
+        parsing: .unconditional,
         help: ArgumentHelp(
             """
-            For the time scenarios (lww-clock-skew, commit-wait, uncertainty-restart): the clock bound ε, or \
-            several separated by commas (1ms,7ms,20ms); 7ms by default. They print one line per variant, \
+            For the time scenarios (lww-clock-skew, commit-wait, uncertainty-restart): the clock bound ε, \
+            0...100ms, or several separated by commas (1ms,7ms,20ms); 7ms by default. They print one line per variant, \
             'variant NAME: expected clean|violation, got clean|violation', and exit 1 unless every variant got \
             its expected outcome.
             """,
@@ -22,10 +23,10 @@ struct TimeScenarioOptions: ParsableArguments {
         let parts = epsilon.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
         return try parts.map { part in
             guard let span = TimeSpan(parsing: part) else {
-                throw ValidationError("--epsilon takes spans such as 1ms,7ms,20ms; '\(part)' is not one.")
+                throw ValidationError("--epsilon takes spans 0...100ms such as 1ms,7ms,20ms; '\(part)' is not one.")
             }
             if span > .milliseconds(100) {
-                throw ValidationError("--epsilon \(part) is above the 100ms this lab models.")
+                throw ValidationError("--epsilon takes spans 0...100ms (the most this lab models); \(part) is above.")
             }
             return span
         }

@@ -51,6 +51,7 @@ import Testing
     func anOutOfRangeClusterSizeExitsTwoWithItsReason(arguments: [String]) throws {
         let outcome = try CommandLineTests.synod(arguments)
         #expect(outcome.status == 2, CommandLineTests.describe(arguments, outcome))
-        #expect(outcome.errors.contains("--nodes must be 1...64"), CommandLineTests.describe(arguments, outcome))
+        #expect(outcome.errors.contains("'--nodes <nodes>'"), CommandLineTests.describe(arguments, outcome))
+        #expect(outcome.errors.contains("must be a whole number 1...64"), CommandLineTests.describe(arguments, outcome))
     }
 }

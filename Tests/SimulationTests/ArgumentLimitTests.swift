@@ -1,0 +1,219 @@
+import Foundation
+import SynodTestSupport
+import Testing
+
+/// Every numeric option of every `synod` subcommand, given a value outside its limits
+/// (below, above, negative, too large for any integer, not a number), is refused before
+/// any work: exit 2, nothing on standard output, a message on standard error that names
+/// the option and its limit, and no trap. A value that slipped through once trapped in a
+/// checker (`--nodes 65`, exit 132 and a backtrace), and `--seeds -1` said "Missing value"
+/// instead of the reason.
+@Suite struct ArgumentLimitTests {
+    /// One refused command line and the words its message must hold.
+    struct Refusal: CustomTestStringConvertible, Sendable {
+        var arguments: [String]
+        /// The option's name and its limit, as the message words them.
+        var expected: [String]
+        var testDescription: String { "synod " + arguments.joined(separator: " ") }
+    }
+
+    /// A refused value must be refused at once; this is room for a loaded machine, and
+    /// the bound that stops a value that was not refused from running on.
+    static let deadline: TimeInterval = 30
+
+    /// Each of `values` for `option` after `command` (and `extra`), all refused with a
+    /// message naming `option` and `limit`.
+    static func refusals(
+        _ command: [String], _ option: String, _ values: [String], limit: String, extra: [String] = []
+    ) -> [Refusal] {
+        values.map { Refusal(arguments: command + extra + [option, $0], expected: [option, limit]) }
+    }
+
+    /// Values outside a whole-number option's range `low...high`: one below, -1, one
+    /// above, the largest 64-bit integer (which once overflowed arithmetic or allocations
+    /// after parsing) and one no integer type holds.
+    static func wholeNumbers(below low: Int, above high: Int) -> [String] {
+        let values = ["\(low - 1)", "-1", "\(high + 1)", "\(Int.max)", "99999999999999999999999"]
+        return Array(Set(values)).sorted()
+    }
+
+    static let seedWords = ["-1", "18446744073709551616", "1e3", "seven"]
+
+    static let simulator: [Refusal] =
+        refusals(["sim"], "--nodes", wholeNumbers(below: 1, above: 64), limit: "1...64")
+        + refusals(["sim"], "--nodes", ["65"], limit: "1...64", extra: ["--protocol", "multipaxos"])
+        + refusals(["sim"], "--seeds", wholeNumbers(below: 1, above: 1_000_000), limit: "1...1000000")
+        + refusals(["sim"], "--seed", seedWords, limit: "0...18446744073709551615")
+        + refusals(["sim"], "--duration", ["0s", "-1s", "61m", "9999999h", "ten"], limit: "at most 1h")
+        + refusals(["sim"], "--rate", wholeNumbers(below: 0, above: 1_000_000), limit: "0...1000000")
+        + refusals(
+            ["sim"], "--clock-drift", wholeNumbers(below: 0, above: 300_000), limit: "0...300000")
+        + refusals(["sim"], "--phase1-quorum", ["0", "-1"], limit: "1...64", extra: ["--protocol", "multipaxos"])
+        + refusals(["sim"], "--phase1-quorum", ["6"], limit: "1...5", extra: ["--protocol", "multipaxos"])
+        + refusals(["sim"], "--phase2-quorum", ["0", "-1", "65"], limit: "1...64", extra: ["--protocol", "paxos"])
+        + refusals(["sim"], "--phase2-quorum", ["6"], limit: "1...5", extra: ["--protocol", "paxos"])
+        + refusals(["compare"], "--nodes", wholeNumbers(below: 1, above: 64), limit: "1...64")
+        + refusals(
+            ["compare"], "--seeds", wholeNumbers(below: 1, above: 1_000_000), limit: "1...1000000")
+        + refusals(["compare"], "--duration", ["0s", "-1s", "2h"], limit: "at most 1h")
+        + refusals(
+            ["compare"], "--rate", wholeNumbers(below: 1, above: 1_000_000), limit: "1...1000000")
+        + refusals(["compare"], "--phase1-quorum", ["0", "-2"], limit: "1...64")
+        + refusals(["compare"], "--phase1-quorum", ["9"], limit: "1...5")
+
+    static let scenarios: [Refusal] =
+        refusals(
+            ["scenario", "run", "partial-partition"], "--seeds", wholeNumbers(below: 1, above: 1_000_000),
+            limit: "1...1000000")
+        + refusals(
+            ["scenario", "run", "dueling-proposers"], "--seeds", ["0", "-1"], limit: "1...1000000")
+        + refusals(["scenario", "run", "commit-wait"], "--seeds", ["-5"], limit: "1...1000000")
+        + refusals(
+            ["scenario", "run", "commit-wait"], "--epsilon", ["-1ms", "101ms", "1ms,-7ms", "fast"],
+            limit: "0...100ms")
+        + refusals(
+            ["scenario", "run", "partial-partition"], "--phase2-quorum", ["-1"], limit: "1...64",
+            extra: ["--protocol", "multipaxos"])
+        + refusals(
+            ["scenario", "run", "partial-partition"], "--phase2-quorum", ["6"], limit: "1...5",
+            extra: ["--protocol", "multipaxos"])
+        + refusals(
+            ["scenario", "matrix"], "--seeds", wholeNumbers(below: 1, above: 1_000_000),
+            limit: "1...1000000")
+
+    static let benches: [Refusal] =
+        refusals(
+            ["bench", "sim"], "--seconds-virtual", wholeNumbers(below: 1, above: 3_600), limit: "1...3600"
+        )
+        + refusals(
+            ["bench", "sim"], "--repeat", wholeNumbers(below: 1, above: 1_000), limit: "1...1000")
+        + refusals(["bench", "sim"], "--seed", seedWords, limit: "0...18446744073709551615")
+        + refusals(["bench", "checker"], "--seed", seedWords, limit: "0...18446744073709551615")
+        + refusals(
+            ["bench", "checker"], "--operations", wholeNumbers(below: 1, above: 10_000_000),
+            limit: "1...10000000")
+        + refusals(
+            ["bench", "checker"], "--keys", wholeNumbers(below: 1, above: 1_000_000), limit: "1...1000000"
+        )
+        + refusals(
+            ["bench", "checker"], "--clients", wholeNumbers(below: 1, above: 10_000), limit: "1...10000")
+        + refusals(["bench", "checker"], "--info-rate", ["-0.5", "1.5", "nan"], limit: "0...1")
+        + refusals(["bench", "checker"], "--fail-rate", ["-0.01", "2", "inf"], limit: "0...1")
+        + refusals(["bench", "checker"], "--plant-at", ["-1", "1.01"], limit: "0...1")
+        + refusals(
+            ["bench", "wal"], "--seconds", ["0", "-1", "3601", "nan", "inf"], limit: "at most 3600")
+        + refusals(
+            ["bench", "wal"], "--records", wholeNumbers(below: 1, above: 10_000_000),
+            limit: "1...10000000")
+        + refusals(
+            ["bench", "wal"], "--segment-size", ["4095", "-1", "1073741825", "\(Int.max)", "99999999999999999999999"],
+            limit: "4096...1073741824")
+        + refusals(
+            ["bench", "bugs"], "--seeds", wholeNumbers(below: 1, above: 100_000), limit: "1...100000")
+
+    /// `serve`, `cluster start` and `bench kv` check these of their limits up front.
+    static let serverCommands: [Refusal] = {
+        // Never created: each value is refused before the command touches its directory.
+        let unused = FileManager.default.temporaryDirectory.appendingPathComponent("synod-limits-unused").path
+        let serve = [
+            "serve", "--id", "1", "--cluster", "1=127.0.0.1:7101", "--data", unused,
+        ]
+        return refusals(serve, "--client-port", ["0", "65536"], limit: "1...65535")
+            + refusals(
+                serve + ["--client-port", "7201"], "--metrics-port", ["0", "65536"], limit: "1...65535")
+            + refusals(
+                ["cluster", "start", "--dir", unused], "--nodes", ["0", "10"],
+                limit: "1...9")
+            + refusals(
+                ["cluster", "start", "--dir", unused], "--base-port",
+                ["1023", "65001"],
+                limit: "1024...65000")
+            + refusals(["bench", "kv"], "--clients", ["0", "1025"], limit: "1...1024")
+            + refusals(["bench", "kv"], "--keys", ["0", "10000001"], limit: "1...10000000")
+            + refusals(["bench", "kv"], "--read-ratio", ["1.5"], limit: "0...1")
+            + refusals(["bench", "kv"], "--value-size", ["67108865"], limit: "0...64 MiB")
+            + refusals(["bench", "kv"], "--seconds", ["0", "3601"], limit: "at most 3600")
+            + refusals(["bench", "kv"], "--timeout", ["0", "601"], limit: "at most 600")
+            + refusals(
+                ["bench", "kv", "--start-cluster"], "--base-port", ["80", "65001"], limit: "1024...65000")
+    }()
+
+    @Test(arguments: simulator)
+    func theSimulatorsRefuse(_ refusal: Refusal) throws { try Self.expectRefused(refusal) }
+
+    @Test(arguments: scenarios)
+    func theScenariosRefuse(_ refusal: Refusal) throws { try Self.expectRefused(refusal) }
+
+    @Test(arguments: benches)
+    func theBenchesRefuse(_ refusal: Refusal) throws { try Self.expectRefused(refusal) }
+
+    @Test(arguments: serverCommands)
+    func theServerCommandsRefuse(_ refusal: Refusal) throws { try Self.expectRefused(refusal) }
+
+    static func expectRefused(_ refusal: Refusal) throws {
+        let binary = try #require(
+            SynodProcess.binary, Comment(rawValue: SynodProcess.missingBinaryMessage))
+        let outcome = try run(binary, refusal.arguments)
+        let described = Comment(
+            rawValue:
+                "\(refusal.testDescription): exit \(outcome.status)\(outcome.timedOut ? " (killed: still running)" : "")\n"
+                + "stdout: \(outcome.output.prefix(2_000))\nstderr: \(outcome.errors.prefix(2_000))")
+        #expect(!outcome.timedOut, described)
+        #expect(outcome.status == 2, described)
+        #expect(outcome.output.isEmpty, described)
+        for word in refusal.expected {
+            #expect(outcome.errors.contains(word), described)
+        }
+        for trap in ["Fatal error", "Stack dump", "backtrace", "Crash", "precondition"] {
+            #expect(!outcome.errors.contains(trap), described)
+        }
+    }
+
+    struct Outcome {
+        var status: Int32
+        var timedOut: Bool
+        var output: String
+        var errors: String
+    }
+
+    /// Runs `binary` with `arguments`, output to files, and kills it after `deadline`.
+    static func run(_ binary: URL, _ arguments: [String]) throws -> Outcome {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "synod-limits-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let outputURL = directory.appendingPathComponent("stdout")
+        let errorURL = directory.appendingPathComponent("stderr")
+        for url in [outputURL, errorURL] {
+            guard FileManager.default.createFile(atPath: url.path, contents: nil) else {
+                throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: url.path])
+            }
+        }
+        let output = try FileHandle(forWritingTo: outputURL)
+        let errors = try FileHandle(forWritingTo: errorURL)
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        process.standardOutput = output
+        process.standardError = errors
+        process.standardInput = FileHandle.nullDevice
+        let exited = DispatchSemaphore(value: 0)
+        process.terminationHandler = { _ in exited.signal() }
+        try process.run()
+        var timedOut = false
+        if exited.wait(timeout: .now() + deadline) == .timedOut {
+            timedOut = true
+            process.terminate()
+            if exited.wait(timeout: .now() + 10) == .timedOut {
+                kill(process.processIdentifier, SIGKILL)
+                exited.wait()
+            }
+        }
+        try output.close()
+        try errors.close()
+        return Outcome(
+            status: process.terminationStatus, timedOut: timedOut,
+            output: String(decoding: try Data(contentsOf: outputURL), as: UTF8.self),
+            errors: String(decoding: try Data(contentsOf: errorURL), as: UTF8.self))
+    }
+}
