@@ -11,7 +11,9 @@ struct CheckCommand: ParsableCommand {
         abstract: "Check that a key-value history (JSON Lines) is linearizable.",
         discussion: """
             One operation per line, for example:
-              {"client":1,"op":"put","key":"x","value":"5","call":10,"return":20,"status":"ok"}
+
+            {"client":1,"op":"put","key":"x","value":"5","call":1,"return":2,"status":"ok"}
+
             op is put, get, delete, cas or append; get carries the value read (null when absent); \
             cas carries from, to and ok; status is ok, fail (certainly not applied) or info (unknown: \
             may take effect at any point after its call, or never; may omit return). Times are integers \
