@@ -4,9 +4,9 @@ import SynodCore
 extension RaftNode: ConsensusCore {
     public typealias Message = RaftMessage
 
-    /// A leader handing over leadership (§3.10) refuses proposals: it leads, but not for
-    /// the replica's purposes.
-    public var isLeader: Bool { role == .leader && transferTarget == nil }
+    /// A leader handing over leadership (§3.10), or whose disk cannot write, refuses
+    /// proposals: it leads, but not for the replica's purposes.
+    public var isLeader: Bool { role == .leader && transferTarget == nil && !abstaining }
 
     public var lastIndex: LogIndex { log.lastIndex }
 
@@ -14,6 +14,10 @@ extension RaftNode: ConsensusCore {
     public var ownWriteInFlight: Bool { durableIndex < log.lastIndex }
 
     public var isCatchingUp: Bool { catchUp != nil }
+
+    public var hasUnsyncedWrites: Bool { persistence.lastIssued != persistence.lastSynced }
+
+    public var isAbstaining: Bool { abstaining }
 }
 
 extension RaftOutput: ConsensusOutput {

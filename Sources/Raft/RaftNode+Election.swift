@@ -71,10 +71,74 @@ extension RaftNode {
         if countVote(from: voter, preVote: true) { campaign(transfer: false) }
     }
 
-    /// The leader hands over: campaign at once, skipping the pre-vote.
+    /// The election timer ran out: PreVote or an election, unless this server abstains
+    /// (its disk cannot write), which then only waits another timeout.
+    mutating func electionTimedOut() {
+        if abstaining {
+            if role != .follower { becomeFollower(term: term, leader: nil) }
+            resetElectionDeadline()
+        } else if configuration.preVote {
+            startPreVote()
+        } else {
+            campaign(transfer: false)
+        }
+    }
+
+    /// The leader hands over: campaign at once, skipping the pre-vote. A server whose
+    /// disk cannot write declines; the leader's transfer then gives up.
     mutating func handleTimeoutNow(from leader: NodeID) {
-        guard role == .follower, leaderID == leader, catchUp == nil else { return }
+        guard role == .follower, leaderID == leader, catchUp == nil, !abstaining else { return }
         campaign(transfer: true)
+    }
+
+    /// The disk cannot write (`true`) or writes again (`false`). A leader whose log
+    /// cannot be made durable stalls every write of the cluster while its heartbeats keep
+    /// the followers loyal, so it hands leadership to its most up-to-date follower
+    /// (§3.10), and steps down if that transfer gives up; a candidate gives up its
+    /// candidacy; none campaigns until the disk writes again. Votes need no rule of
+    /// their own: each waits for its sync, which does not come while the disk fails.
+    public mutating func abstain(_ abstaining: Bool, at now: Instant, into out: inout RaftOutput) {
+        guard abstaining != self.abstaining else {
+            begin(at: now)
+            return finish(into: &out)
+        }
+        self.abstaining = abstaining
+        if abstaining, role == .leader, transferTarget == nil, let target = mostUpToDateFollower {
+            transferLeadership(to: target, at: now, into: &out)
+            return
+        }
+        begin(at: now)
+        if abstaining, role != .follower, transferTarget == nil { stepAside() }
+        finish(into: &out)
+    }
+
+    /// Leaves leadership or candidacy in the current term without raising it, and
+    /// supports the next candidate at once: it does not count on a leader of its own.
+    mutating func stepAside() {
+        becomeFollower(term: term, leader: nil)
+        lastLeaderContact = nil
+    }
+
+    /// The follower whose log matches the leader's furthest (one that answered lately
+    /// first, then the lowest id): the one a transfer reaches soonest.
+    var mostUpToDateFollower: NodeID? {
+        leading { state -> NodeID? in
+            var best: Int?
+            for slot in state.peers.indices {
+                guard let chosen = best else {
+                    best = slot
+                    continue
+                }
+                let match = state.progress[slot].matchIndex
+                let bestMatch = state.progress[chosen].matchIndex
+                if match > bestMatch
+                    || (match == bestMatch && state.recentlyActive[slot] && !state.recentlyActive[chosen])
+                {
+                    best = slot
+                }
+            }
+            return best.map { state.peers[$0] }
+        } ?? nil
     }
 
     /// Leader election (§5.2): raise the term, vote for yourself, ask everyone else.

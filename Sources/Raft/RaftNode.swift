@@ -36,6 +36,9 @@ public struct RaftNode: Sendable {
     public var role: RaftRole { roleState.role }
     /// The leader of the current term, once known.
     public internal(set) var leaderID: NodeID?
+    /// Set while this server's disk cannot write: it hands leadership over and does not
+    /// campaign (see `abstain(_:at:into:)`).
+    public internal(set) var abstaining = false
 
     var random: SeededGenerator
     var now: Instant
@@ -116,12 +119,12 @@ public struct RaftNode: Sendable {
         begin(at: now)
         switch role {
         case .follower, .preCandidate, .candidate:
-            if now >= electionDeadline {
-                if configuration.preVote { startPreVote() } else { campaign(transfer: false) }
-            }
+            if now >= electionDeadline { electionTimedOut() }
         case .leader:
             if checkQuorumIfDue() { break }
             abortTransferIfDue()
+            // An abstaining leader whose transfer gave up (or found no one) steps down.
+            if abstaining, transferTarget == nil { stepAside() }
             heartbeatIfDue()
         }
         finish(into: &out)
@@ -172,6 +175,7 @@ public struct RaftNode: Sendable {
         defer { finish(into: &out) }
         guard role == .leader else { return .rejected(leaderHint: leaderID) }
         if let target = transferTarget { return .rejected(leaderHint: target) }
+        if abstaining { return .rejected(leaderHint: nil) }
         let entry = LogEntry(term: term, index: log.lastIndex.advanced(by: 1), kind: .command, data: data)
         appendAsLeader(entry)
         return .accepted(index: entry.index, term: term)

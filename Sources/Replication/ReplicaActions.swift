@@ -3,8 +3,8 @@ import SynodCore
 /// Everything one input made a replica want done, carried out by the driver in this
 /// order: the consensus core's output (`writes` to the disk, `messages` to peers), the
 /// `forwards` to peers, the `replies` to clients, the `reads` to serve from the machine
-/// now, then the follow-ups (`flushBatch`, `compactionDue`, `caughtUp`, `fatal`) and a
-/// wake-up no later than `wakeAt`.
+/// now, then the follow-ups (`flushBatch`, `compactionDue`, `caughtUp`,
+/// `diskHealthChanged`, `fatal`) and a wake-up no later than `wakeAt`.
 ///
 /// Drivers keep one value and pass it `inout` to every input, clearing it with
 /// `removeAll()` first, so that the hot path allocates nothing.
@@ -29,6 +29,9 @@ public struct ReplicaActions<Output: ConsensusOutput>: Sendable {
     public var restoreDue: Snapshot?
     /// The server rejoined after disk damage and may vote again: clear its marker.
     public var caughtUp = false
+    /// The disk stopped writing or writes again (`ReplicaCore.diskTrouble` says which):
+    /// say so in the log and the metrics.
+    public var diskHealthChanged = false
     /// The replica cannot go on (a snapshot that does not decode, a failed disk): stop it.
     public var fatal: String?
     public var wakeAt: Instant = .distantFuture
@@ -45,6 +48,7 @@ public struct ReplicaActions<Output: ConsensusOutput>: Sendable {
         compactionDue = false
         restoreDue = nil
         caughtUp = false
+        diskHealthChanged = false
         fatal = nil
         wakeAt = .distantFuture
     }

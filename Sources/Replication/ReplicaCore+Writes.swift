@@ -48,10 +48,6 @@ extension ReplicaCore {
     public mutating func write(_ command: [UInt8], token: UInt64, at now: Instant, into actions: inout Actions) {
         guard begin(now) else { return }
         defer { settle(&actions) }
-        if let storageFailure {
-            actions.replies.append((token, .failed("storage failed: \(storageFailure)")))
-            return
-        }
         if let refusal = refusal(ofCommandOf: command.count) {
             actions.replies.append((token, refusal))
             return
@@ -188,7 +184,6 @@ extension ReplicaCore {
     /// is uncommitted. A batch the command would take past the byte cap is proposed first.
     @inlinable
     mutating func enqueue(_ item: BatchItem, answer: Answer, _ actions: inout Actions) {
-        if let storageFailure { return self.answer(answer, .failed("storage failed: \(storageFailure)"), &actions) }
         let last = consensus.lastIndex.rawValue
         let commit = consensus.commitIndex.rawValue
         let uncommitted = last > commit ? last - commit : 0
@@ -214,7 +209,7 @@ extension ReplicaCore {
     @inlinable
     mutating func proposeBatchIfReady(_ actions: inout Actions) {
         guard !batch.isEmpty else { return }
-        if consensus.isLeader, consensus.ownWriteInFlight, storageFailure == nil { return }
+        if consensus.isLeader, consensus.ownWriteInFlight { return }
         proposeBatchNow(&actions)
     }
 

@@ -80,9 +80,14 @@ public struct ReplicaCore<Consensus: ConsensusCore, Machine: StateMachine>: Send
     var restoring: LogIndex?
     @usableFromInline
     var heldEntries: [LogEntry] = []
-    /// Set when the disk failed: writes are refused from then on.
-    @inlinable public var storageFailure: String? { _storageFailure }
-    @usableFromInline var _storageFailure: String?
+    /// Why the disk cannot write now (a write failed on a full disk, or none has reached
+    /// it for `ReplicaOptions.diskStallLimit`); nil while it writes. Meanwhile the
+    /// consensus core abstains: it hands leadership over and does not campaign.
+    @inlinable public var diskTrouble: String? { _diskTrouble }
+    @usableFromInline var _diskTrouble: String?
+    /// Since when writes have waited for the disk with none completing; nil while none waits.
+    @usableFromInline
+    var diskWaitingSince: Instant?
     /// Set when the replica cannot go on; every later input is ignored.
     @inlinable public var stopped: String? { _stopped }
     @usableFromInline var _stopped: String?
@@ -119,12 +124,16 @@ public struct ReplicaCore<Consensus: ConsensusCore, Machine: StateMachine>: Send
 
     // MARK: Inputs
 
-    /// Time has passed: the consensus core's timers, then retries and deadlines.
+    /// Time has passed: the consensus core's timers, then retries and deadlines, and
+    /// whether the disk has stalled.
     @inlinable
     public mutating func tick(at now: Instant, into actions: inout Actions) {
         guard begin(now) else { return }
         drive(&actions) { core, now, out in core.tick(at: now, into: &out) }
         if now >= nextSweep { sweep(&actions) }
+        if diskTrouble == nil, let since = diskWaitingSince, now - since >= options.diskStallLimit {
+            diskCannotWrite("no write has reached the disk for \(now - since)", &actions)
+        }
         settle(&actions)
     }
 
@@ -138,10 +147,17 @@ public struct ReplicaCore<Consensus: ConsensusCore, Machine: StateMachine>: Send
     }
 
     /// The driver made every write up to `id` durable; a batch waiting for it goes now.
+    /// The disk writes: if it could not before, the consensus core may lead again.
     @inlinable
     public mutating func synced(through id: PersistID, at now: Instant, into actions: inout Actions) {
         guard begin(now) else { return }
         drive(&actions) { core, now, out in core.synced(through: id, at: now, into: &out) }
+        diskWaitingSince = consensus.hasUnsyncedWrites ? now : nil
+        if diskTrouble != nil {
+            _diskTrouble = nil
+            actions.diskHealthChanged = true
+            drive(&actions) { core, now, out in core.abstain(false, at: now, into: &out) }
+        }
         proposeBatchIfReady(&actions)
         settle(&actions)
     }
@@ -205,23 +221,19 @@ public struct ReplicaCore<Consensus: ConsensusCore, Machine: StateMachine>: Send
         settle(&actions)
     }
 
-    /// The disk failed. A full disk refuses writes while the replica keeps serving
-    /// reads; any other failure (a failed fsync above all: the kernel may have dropped
-    /// the data) stops it, since nothing it acknowledged afterwards could be trusted.
+    /// The disk failed. On a full disk the driver keeps the write and retries it (a
+    /// later `synced(through:)` says it went in); meanwhile the replica serves reads and
+    /// applies what the others commit, but does not lead (see `diskTrouble`). Any other
+    /// failure (a failed fsync above all: the kernel may have dropped the data) stops it,
+    /// since nothing it acknowledged afterwards could be trusted.
     @inlinable
     public mutating func diskFailed(_ reason: String, diskFull: Bool, at now: Instant, into actions: inout Actions) {
         guard begin(now) else { return }
-        _storageFailure = reason
-        let outcome = WriteOutcome.failed("storage failed: \(reason)")
-        for index in proposed.keys.sorted() {
-            for answer in proposed[index]!.answers { self.answer(answer, outcome, &actions) }
+        if diskFull {
+            if diskTrouble == nil { diskCannotWrite(reason, &actions) }
+        } else {
+            stop("storage failed: \(reason)", &actions)
         }
-        proposed.removeAll()
-        let waiting = batchAnswers
-        batch.removeAll()
-        batchAnswers.removeAll()
-        for answer in waiting { self.answer(answer, outcome, &actions) }
-        if !diskFull { stop("storage failed: \(reason)", &actions) }
         settle(&actions)
     }
 
@@ -239,6 +251,17 @@ public struct ReplicaCore<Consensus: ConsensusCore, Machine: StateMachine>: Send
     }
 
     // MARK: Driving the consensus core
+
+    /// The log cannot be made durable here: the consensus core abstains (a leader hands
+    /// over), and the writes waiting in the Request Batch go to whoever leads next. Those
+    /// already proposed stay: the followers may still commit them.
+    @inlinable
+    mutating func diskCannotWrite(_ reason: String, _ actions: inout Actions) {
+        _diskTrouble = reason
+        actions.diskHealthChanged = true
+        drive(&actions) { core, now, out in core.abstain(true, at: now, into: &out) }
+        proposeBatchIfReady(&actions)
+    }
 
     /// Starts an input; false once the replica has stopped.
     @inlinable
@@ -258,8 +281,10 @@ public struct ReplicaCore<Consensus: ConsensusCore, Machine: StateMachine>: Send
         let readsBefore = actions.consensus.reads.count
         let failedBefore = actions.consensus.failedReads.count
         let restoredBefore = actions.consensus.restored?.lastIndex
+        let writesBefore = actions.consensus.writes.count
         let result = input(&_consensus, now, &actions.consensus)
         consensusWakeAt = actions.consensus.wakeAt
+        if diskWaitingSince == nil, actions.consensus.writes.count > writesBefore { diskWaitingSince = now }
         if let snapshot = actions.consensus.restored, snapshot.lastIndex != restoredBefore {
             restore(snapshot, &actions)
         }
@@ -294,7 +319,9 @@ public struct ReplicaCore<Consensus: ConsensusCore, Machine: StateMachine>: Send
     @inlinable
     mutating func settle(_ actions: inout Actions) {
         let sweep = writes.isEmpty && reads.isEmpty ? Instant.distantFuture : nextSweep
-        actions.wakeAt = min(consensusWakeAt, sweep)
+        var wake = min(consensusWakeAt, sweep)
+        if diskTrouble == nil, let since = diskWaitingSince { wake = min(wake, since + options.diskStallLimit) }
+        actions.wakeAt = wake
     }
 
     @inlinable

@@ -24,6 +24,10 @@ public struct ReplicaOptions: Sendable, Equatable {
     public var forwardTimeout: TimeSpan = .seconds(1)
     /// How long to wait before routing again when no leader is known, or after a refusal.
     public var retryPause: TimeSpan = .milliseconds(20)
+    /// A write waiting this long for the disk with none completing means the disk has
+    /// stalled (a hung fsync): the replica then abstains from leading until a sync
+    /// completes. A few election timeouts: long enough for a slow but working disk.
+    public var diskStallLimit: TimeSpan = .seconds(2)
     /// Hand a snapshot the leader sent to the driver to decode (`ReplicaActions.restoreDue`)
     /// and hold later committed entries until `restored(_:through:at:into:)` brings the
     /// decoded state: the server decodes a large machine off its event loop. The

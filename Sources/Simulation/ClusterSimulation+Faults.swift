@@ -162,13 +162,15 @@ extension ClusterSimulation {
         schedule(at: now + faultRandom.span(every / 4, every * 2), .bitFlip)
     }
 
-    /// Every link up, no loss, no slow disk, every crashed server restarted.
+    /// Every link up, no loss, no slow disk, every crashed server restarted, every disk
+    /// writing but perhaps one that may outlast the heal (`repairDisksAtHeal`).
     mutating func heal() {
         network.healLinks()
         network.calm()
         for slot in disks.indices { disks[slot].isSlow = false }
         if trace != nil { emit("heal") }
         for id in members where !isUp[id.rawValue - 1] { restart(id) }
+        if members.contains(where: { diskFails($0) }) { repairDisksAtHeal() }
     }
 
     /// Makes a server's disk slow (syncs take milliseconds) or fast again.
@@ -264,6 +266,7 @@ extension ClusterSimulation {
         let id = members[Int(faultRandom.next(upperBound: UInt64(members.count)))]
         setSlowDisk(id, !disks[id.rawValue - 1].isSlow)
         schedule(at: now + faultRandom.span(every / 4, every * 2), .diskFault)
+        injectDiskFailure()
     }
 }
 

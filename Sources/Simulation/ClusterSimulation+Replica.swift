@@ -7,11 +7,19 @@ import SynodCore
 /// (clients, faults, scenarios) is the same for every protocol.
 extension ClusterSimulation {
     /// The replica layer's settings in this run: the workload's timeouts and read mode,
-    /// the options' compaction interval and replica bugs.
+    /// the options' compaction interval and replica bugs, a stall limit from the timing.
     var replicaOptions: ReplicaOptions {
         var replica = ReplicaOptions()
         replica.snapshotEvery = Core.compacts ? options.compactEvery : 0
         replica.bugs = options.replicaBugs
+        // A hung sync is noticed after three election timeouts: no slow disk of the
+        // simulator (a sync takes at most 30 ms) comes near it.
+        let electionTimeout =
+            switch options.consensus {
+            case .raft: options.raft.electionTimeoutMax
+            case .multiPaxos: options.multiPaxos.electionTimeoutMax
+            }
+        replica.diskStallLimit = electionTimeout * 3
         if let workload = options.workload {
             replica.requestTimeout = workload.operationTimeout
             replica.forwardTimeout = workload.attemptTimeout * 2
@@ -29,8 +37,9 @@ extension ClusterSimulation {
             random: SeededGenerator(seed: seed, stream: stream))
     }
 
-    /// Time has passed for `slot`.
+    /// Time has passed for `slot` (and for its disk, if it cannot write).
     mutating func tickServer(_ slot: Int) {
+        if disks[slot].failure != nil { checkDisk(slot) }
         step(slot) { node, now, out in node.tick(at: now, into: &out) }
     }
 

@@ -59,11 +59,28 @@ struct FaultPlan: Sendable, CustomStringConvertible {
     /// others' as fast, as the lease's drift bound allows (`swarm` with lease reads);
     /// nil: never. A lease that ignores drift serves stale reads under it.
     var clockEdgeEvery: TimeSpan?
+    /// Chance, at each slow-disk toggle, that a disk also stops writing (full, or its
+    /// sync hangs) for a while, on the leader half the time; one such failure may
+    /// outlast the heal, and the others must then lead without that server. Drawn, as
+    /// the failures themselves, from streams of their own (`diskFailureSeed`), so that
+    /// seeds without it play out as before.
+    var diskFailureRate = 0.0
+    /// Of those failures, the share that are a full disk (the others: a hung sync).
+    var diskFullShare = 0.0
+    var diskFailureSeed: UInt64 = 0
 
     /// The plan of `profile` for a cluster of `nodes`. `targeted` draws the targeted
     /// faults, apart from `random`, so that adding one leaves the other draws alone.
     init(profile: FaultProfile, nodes: Int, random: inout SeededGenerator, targeted: inout SeededGenerator) {
         self.init(profile: profile, nodes: nodes, random: &random)
+        // Seeded from a copy of `targeted`, which therefore draws as before.
+        var copy = targeted
+        var failures = SeededGenerator(seed: copy.next(), stream: 8)
+        diskFailureSeed = failures.next()
+        if profile == .disk || profile == .swarm, slowDiskEvery != nil, failures.chance(0.5) {
+            diskFailureRate = Double(50 + failures.next(upperBound: 251 as UInt64)) / 1_000
+            diskFullShare = Double(failures.next(upperBound: 101 as UInt64)) / 100
+        }
         if profile == .swarm, nodes >= 3, targeted.chance(0.5) {
             leaderCrashRate = Double(200 + targeted.next(upperBound: 601 as UInt64)) / 1_000
             leaderCrashShare = Double(targeted.next(upperBound: 101 as UInt64)) / 100
@@ -148,6 +165,9 @@ struct FaultPlan: Sendable, CustomStringConvertible {
         if crashPointRate > 0 { parts.append("crash after unsynced sends \(crashPointRate)") }
         if leaderCrashRate > 0 { parts.append("new leader crash at its first entries \(leaderCrashRate)") }
         if let slowDiskEvery { parts.append("slow disks every ~\(slowDiskEvery)") }
+        if diskFailureRate > 0 {
+            parts.append("disks failing \(diskFailureRate) (full \(Int(diskFullShare * 100))%, else a hung sync)")
+        }
         if let transferEvery { parts.append("leadership transfers every ~\(transferEvery)") }
         if tornWriteRate > 0 { parts.append("torn last records \(tornWriteRate)") }
         if let bitFlipEvery {

@@ -50,6 +50,23 @@ struct SimulatedDisk: LogStorage, Sendable {
     var slowNextSync = false
     /// A disk whose flushes lie: a crash also loses recently synced records.
     var lies = false
+    /// Set while the disk cannot write (full, or its sync hangs): no sync starts until
+    /// it works again. A crash does not end it: the disk is the same after a restart.
+    var failure: Failure?
+
+    /// A disk that cannot write, and what its server has been told of it.
+    struct Failure: Sendable {
+        var kind: DiskFailureKind
+        /// When the disk works again (space freed, the sync returns); nil: when told to.
+        var until: Instant?
+        /// Whether it may outlast the heal (an operator has yet to free the space).
+        var lasting: Bool
+        /// When the sync under way as the disk failed completes (it does complete).
+        var syncInFlightUntil: Instant
+        /// Whether the server was told its write failed (a full disk only; a hung sync
+        /// says nothing, the server must notice by itself).
+        var reported = false
+    }
 
     // MARK: LogStorage
 
@@ -103,7 +120,10 @@ struct SimulatedDisk: LogStorage, Sendable {
             records[records.count - 1].damage = tear
         }
         unsynced.removeAll()
-        busyUntil = .zero
+        // A disk that cannot write still cannot after the restart: no sync starts.
+        busyUntil = failure == nil ? .zero : .distantFuture
+        failure?.syncInFlightUntil = .zero
+        failure?.reported = false
         if lies && liesDrop > 0 && !records.isEmpty {
             let keep = records.count - min(liesDrop, records.count)
             records.removeSubrange(keep...)

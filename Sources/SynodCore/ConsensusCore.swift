@@ -24,6 +24,10 @@ public protocol ConsensusCore: Sendable {
     var ownWriteInFlight: Bool { get }
     /// Whether the server rejoined after disk damage and does not vote yet.
     var isCatchingUp: Bool { get }
+    /// Whether some write this server issued has not been reported synced yet.
+    var hasUnsyncedWrites: Bool { get }
+    /// Whether the server keeps out of leadership because its disk cannot write.
+    var isAbstaining: Bool { get }
     /// Whether log compaction should wait: a snapshot on its way to a follower would be
     /// made useless by a newer one, and the entries after it would be gone.
     var holdsCompaction: Bool { get }
@@ -36,6 +40,10 @@ public protocol ConsensusCore: Sendable {
     /// `failedReads` when this server cannot give one now.
     mutating func read(_ id: UInt64, confirmation: ReadConfirmation, at now: Instant, into out: inout Output)
     mutating func synced(through id: PersistID, at now: Instant, into out: inout Output)
+    /// The server's disk cannot write (`true`) or writes again (`false`). A server whose
+    /// log cannot be made durable must not lead: while abstaining, a leader hands
+    /// leadership over or steps down, proposals are refused, and it does not campaign.
+    mutating func abstain(_ abstaining: Bool, at now: Instant, into out: inout Output)
     /// Log compaction: `data` is the state machine's image at `index`, which it applied.
     mutating func compact(through index: LogIndex, data: [UInt8], at now: Instant, into out: inout Output)
 }

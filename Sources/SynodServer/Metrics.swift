@@ -24,6 +24,8 @@ final class ServerMetrics: Sendable {
         static let peerSilentCloses = "synod_peer_silent_closes_total"
         static let requests = "synod_client_requests_total"
         static let errors = "synod_client_errors_total"
+        static let diskHealthy = "synod_disk_healthy"
+        static let diskFailures = "synod_disk_failures_total"
     }
 
     /// The roles in `synod_role`'s `role` label; exactly one of them is 1 at a time.
@@ -53,6 +55,11 @@ final class ServerMetrics: Sendable {
     let peerFramesDroppedDisconnected: Counter
     /// Peer connections closed because the peer owed an answer and sent nothing.
     let peerSilentCloses: Counter
+    /// 1 while the disk writes; 0 while it cannot (full, or a sync hung past the stall
+    /// limit), during which the server hands leadership over and stays out of elections.
+    let diskHealthy: Gauge
+    /// Times the disk stopped writing.
+    let diskFailures: Counter
     /// By `ClientRequestKind.rawValue`.
     let requests: [Counter]
     let errors: [Counter]
@@ -77,6 +84,8 @@ final class ServerMetrics: Sendable {
         peerFramesDroppedDisconnected = Counter(
             label: Name.peerFramesDropped, dimensions: id + [("reason", "disconnected")], factory: factory)
         peerSilentCloses = Counter(label: Name.peerSilentCloses, dimensions: id, factory: factory)
+        diskHealthy = Gauge(label: Name.diskHealthy, dimensions: id, factory: factory)
+        diskFailures = Counter(label: Name.diskFailures, dimensions: id, factory: factory)
         requests = ClientRequestKind.allCases.map {
             Counter(label: Name.requests, dimensions: id + [("kind", $0.label)], factory: factory)
         }
@@ -84,6 +93,7 @@ final class ServerMetrics: Sendable {
             Counter(label: Name.errors, dimensions: id + [("kind", $0.label)], factory: factory)
         }
         peers.record(0)
+        diskHealthy.record(1)
     }
 
     func request(_ kind: ClientRequestKind) { requests[kind.rawValue].increment() }

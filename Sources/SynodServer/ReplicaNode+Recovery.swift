@@ -27,10 +27,14 @@ extension ReplicaNode {
             id: configuration.id, members: configuration.members, configuration: configuration.raft,
             hardState: recovered.hardState, snapshot: recovered.snapshot, log: log, catchUp: catchUp,
             now: now, random: SeededGenerator(seed: seed.next()))
+        // A stall a few election timeouts long, however short they are, before the disk
+        // counts as hung: a slow but working disk must not cost the cluster its leader.
+        var options = configuration.replica
+        options.diskStallLimit = max(options.diskStallLimit, configuration.raft.electionTimeoutMax * 4)
         let core: Core
         do {
             core = try Core(
-                consensus: raft, snapshot: recovered.snapshot, options: configuration.replica, now: now,
+                consensus: raft, snapshot: recovered.snapshot, options: options, now: now,
                 random: SeededGenerator(seed: seed.next()),
                 stampOffset: MonotonicClock.wallNow().nanoseconds - now.nanoseconds)
         } catch {

@@ -107,9 +107,10 @@ final class ReplicaNode<Machine: StateMachine>: PeerInbox, @unchecked Sendable {
         step { core, now, out in core.read(token: token, at: now, into: &out) }
     }
 
+    /// A full disk: the disk thread retries, and the core hands leadership over meanwhile
+    /// (logged with the change of health). Any other storage error stops the server.
     private func diskFailed(_ error: StorageError) {
         let full = if case .diskFull = error { true } else { false }
-        if full { logger.error("\(error); writes are refused until the server is restarted with free space") }
         step { core, now, out in core.diskFailed("\(error)", diskFull: full, at: now, into: &out) }
     }
 
@@ -126,7 +127,8 @@ final class ReplicaNode<Machine: StateMachine>: PeerInbox, @unchecked Sendable {
 
     private func carryOut() {
         let consensus = actions.consensus
-        if !consensus.writes.isEmpty, core.storageFailure == nil {
+        if !consensus.writes.isEmpty {
+            // Behind a write a full disk refused, they wait for its retry.
             disk.submit(consensus.writes, commitHint: core.consensus.commitIndex)
         }
         if let transport {
@@ -165,12 +167,27 @@ final class ReplicaNode<Machine: StateMachine>: PeerInbox, @unchecked Sendable {
             logger.notice("caught up after the storage damage: voting again")
             disk.clearCatchUp()
         }
+        if actions.diskHealthChanged { diskHealthChanged() }
         observer.observe(core.consensus, applied: core.state.appliedIndex)
         if let reason = actions.fatal {
             logger.critical("\(reason); stopping")
             return onFatal?(reason) ?? ()
         }
         schedule(actions.wakeAt)
+    }
+
+    /// Says once, in the log and the metrics, that the disk stopped writing or writes again.
+    private func diskHealthChanged() {
+        if let trouble = core.diskTrouble {
+            metrics.diskHealthy.record(0)
+            metrics.diskFailures.increment()
+            logger.error(
+                "disk cannot write: \(trouble); stepping down (handing leadership over) and staying out of elections until it writes again"
+            )
+        } else {
+            metrics.diskHealthy.record(1)
+            logger.notice("disk writes again: this server may lead again")
+        }
     }
 
     private func schedule(_ at: Instant) {

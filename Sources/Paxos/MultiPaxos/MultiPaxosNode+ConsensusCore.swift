@@ -6,7 +6,7 @@ import SynodCore
 extension MultiPaxosNode: ConsensusCore {
     public typealias Message = MultiPaxosMessage
 
-    public var isLeader: Bool { role == .leader }
+    public var isLeader: Bool { role == .leader && !abstaining }
 
     public var lastIndex: LogIndex { log.lastSlot }
 
@@ -14,6 +14,10 @@ extension MultiPaxosNode: ConsensusCore {
     public var ownWriteInFlight: Bool { leading { !$0.ownAccepts.isEmpty } ?? false }
 
     public var isCatchingUp: Bool { false }
+
+    public var hasUnsyncedWrites: Bool { persistence.lastIssued != persistence.lastSynced }
+
+    public var isAbstaining: Bool { abstaining }
 
     /// Multi-Paxos sends no snapshots: nothing to wait for.
     public var holdsCompaction: Bool { false }

@@ -43,6 +43,31 @@ extension MultiPaxosNode {
         }
     }
 
+    /// The election timer ran out: phase 1, unless this server abstains (its disk cannot
+    /// write), which then gives up a candidacy and waits another timeout.
+    mutating func electionTimedOut() {
+        guard abstaining else { return campaign() }
+        if role != .follower { becomeFollower(leader: nil) }
+        resetElectionDeadline()
+    }
+
+    /// The disk cannot write (`true`) or writes again (`false`). A leader whose accepts
+    /// cannot be made durable stalls every write while its heartbeats keep the others
+    /// from running phase 1, so it steps down at once (Multi-Paxos has no transfer: its
+    /// heartbeats stop, and a follower's timer starts phase 1); a candidate gives up; none
+    /// campaigns until the disk writes again. Promises and accepts wait for their sync.
+    public mutating func abstain(_ abstaining: Bool, at now: Instant, into out: inout MultiPaxosOutput) {
+        begin(at: now)
+        if abstaining != self.abstaining {
+            self.abstaining = abstaining
+            if abstaining, role != .follower {
+                becomeFollower(leader: nil)
+                lastLeaderContact = nil
+            }
+        }
+        finish(into: &out)
+    }
+
     mutating func failLeaderReads() {
         for read in leading({ $0.reads }) ?? [] { failedReads.append(read.id) }
     }

@@ -39,6 +39,9 @@ public struct MultiPaxosNode: Sendable {
     public var role: MultiPaxosRole { roleState.role }
     /// The leader this server last heard from, once known.
     public internal(set) var leaderID: NodeID?
+    /// Set while this server's disk cannot write: it neither leads nor runs phase 1 (see
+    /// `abstain(_:at:into:)`).
+    public internal(set) var abstaining = false
 
     var random: SeededGenerator
     var now: Instant
@@ -117,7 +120,7 @@ public struct MultiPaxosNode: Sendable {
         begin(at: now)
         switch role {
         case .follower, .candidate:
-            if now >= electionDeadline { campaign() }
+            if now >= electionDeadline { electionTimedOut() }
         case .leader:
             if !checkQuorumIfDue() { heartbeatIfDue() }
         }
@@ -155,8 +158,8 @@ public struct MultiPaxosNode: Sendable {
     ) -> ProposeResult {
         begin(at: now)
         defer { finish(into: &out) }
-        guard let slot = leading({ $0.nextSlot }) else {
-            return .rejected(leaderHint: role == .candidate ? nil : leaderID)
+        guard let slot = leading({ $0.nextSlot }), !abstaining else {
+            return .rejected(leaderHint: role == .follower ? leaderID : nil)
         }
         let entry = LogEntry(term: ballot.generation, index: slot, kind: .command, data: data)
         asLeader { $0.nextSlot = entry.index.advanced(by: 1) }
