@@ -11,7 +11,7 @@ import SynodCore
 /// A full disk is reported once and the refused writes are tried again every
 /// `retryInterval`, ahead of everything queued since, until they go in: the store cuts
 /// a refused write back, and each write is performed so that doing it again leaves the
-/// log it describes (`perform`). Any other storage error stops the writer for good: a
+/// log it describes (`FileStorage.performRepeatably`). Any other storage error stops the writer for good: a
 /// failed fsync may have dropped data, so nothing issued later may be acknowledged.
 ///
 /// The unchecked `Sendable` is sound: the queue and flags are touched only under `lock`,
@@ -132,17 +132,11 @@ final class DiskWriter: @unchecked Sendable {
         }
     }
 
-    /// Performs one write so that performing it again, after the disk refused it or a
-    /// later write of the same batch, leaves the log it describes: whatever the log holds
-    /// from the write's first entry on (what a refused attempt left, or a later write
-    /// appended) is cut before the entries go in again. On a first attempt the log ends
-    /// right before them, and nothing is cut.
+    /// Performs one write so that performing it again after a refusal leaves the log it
+    /// describes (see `FileStorage.performRepeatably`).
     private func perform(_ write: RaftWrite, commitHint: LogIndex) throws(StorageError) {
-        var truncateFrom = write.truncateFrom
-        if let first = write.entries.first?.index { truncateFrom = min(truncateFrom ?? first, first) }
-        if let index = truncateFrom, index > storage.lastIndex { truncateFrom = nil }
-        try storage.perform(
-            hardState: write.hardState, commitHint: commitHint, truncateFrom: truncateFrom, snapshot: write.snapshot,
-            entries: write.entries)
+        try storage.performRepeatably(
+            hardState: write.hardState, commitHint: commitHint, truncateFrom: write.truncateFrom,
+            snapshot: write.snapshot, entries: write.entries)
     }
 }
