@@ -83,6 +83,25 @@ enum Limit {
         }
     }
 
+    /// The ports a server listens on and a client dials.
+    static let ports = 1...65_535
+
+    /// A port, 1...65535.
+    static let port: @Sendable (String) throws -> Int = whole(ports)
+
+    /// `host:port` with a port in `ports`, as one of the addresses `option` lists; the
+    /// message names `option` and the limit. It reads what `parseHostPort` reads.
+    static func address(_ text: some StringProtocol, of option: String) throws -> (host: String, port: Int) {
+        guard let colon = text.lastIndex(of: ":"), colon > text.startIndex else {
+            throw ValidationError("\(option): '\(text)' is not host:port")
+        }
+        guard let port = Int(text[text.index(after: colon)...]), ports.contains(port) else {
+            throw ValidationError(
+                "\(option): the port of '\(text)' must be a whole number \(ports.lowerBound)...\(ports.upperBound)")
+        }
+        return (String(text[..<colon]), port)
+    }
+
     /// `1` rather than `1.0`; a fraction as Swift prints it.
     static func spell(_ number: Double) -> String {
         number == number.rounded() && abs(number) < 1e15 ? String(Int64(number)) : String(number)

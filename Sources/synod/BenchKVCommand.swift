@@ -36,22 +36,38 @@ struct BenchKVCommand: ParsableCommand {
             """
     )
 
-    @Option(help: "Concurrent clients, each with its own connection.")
+    @Option(
+        parsing: .unconditional, help: "Concurrent clients, each with its own connection, 1...1024. (default: 16)",
+        transform: Limit.whole(1...1_024))
     var clients = 16
 
-    @Option(help: "Operations in all (the run stops at --ops or --seconds, whichever comes first).")
+    @Option(
+        parsing: .unconditional,
+        help:
+            "Operations in all, 1...1000000000 (the run stops at --ops or --seconds, whichever comes first). (default: 20000)",
+        transform: Limit.whole(1...1_000_000_000))
     var ops = 20_000
 
-    @Option(help: "The most seconds the measured run may take.")
+    @Option(
+        parsing: .unconditional,
+        help: "The most seconds the measured run may take (above 0, at most 3600). (default: 60.0)",
+        transform: Limit.seconds(atMost: 3_600))
     var seconds = 60.0
 
-    @Option(help: "Bytes per value written.")
+    @Option(
+        parsing: .unconditional, help: "Bytes per value written, 0...67108864 (64 MiB). (default: 256)",
+        transform: Limit.whole(0...(64 << 20), why: " (64 MiB)"))
     var valueSize = 256
 
-    @Option(help: "Fraction of operations that are reads (GET); the rest are writes (SET).")
+    @Option(
+        parsing: .unconditional,
+        help: "Fraction of operations that are reads (GET), 0...1; the rest are writes (SET). (default: 0.5)",
+        transform: Limit.number(0...1))
     var readRatio = 0.5
 
-    @Option(help: "Distinct keys the operations pick from.")
+    @Option(
+        parsing: .unconditional, help: "Distinct keys the operations pick from, 1...10000000. (default: 1000)",
+        transform: Limit.whole(1...10_000_000))
     var keys = 1_000
 
     @Option(help: "HOST:PORT of the server to load (default: the leader of the cluster in --dir, else 127.0.0.1:7201).")
@@ -63,40 +79,50 @@ struct BenchKVCommand: ParsableCommand {
     @Option(help: "The cluster's directory: where to find it (default ./synod-data), or where --start-cluster puts it.")
     var dir: String?
 
-    @Option(help: "With --start-cluster: the port base (default: the first free one from 17100 on).")
+    @Option(
+        parsing: .unconditional,
+        help: "With --start-cluster: the port base, 1024...65000 (default: the first free one from 17100 on).",
+        transform: Limit.whole(1_024...65_000, why: " (the cluster takes ports up to base+103)"))
     var basePort: Int?
 
-    @Option(help: "With --start-cluster: the servers' heartbeat interval (default: synod serve's).")
+    @Option(
+        parsing: .unconditional,
+        help: "With --start-cluster: the servers' heartbeat interval, at most 1m (default: synod serve's).",
+        transform: Limit.span(atMost: ServeCommand.longestHeartbeat))
     var heartbeatInterval: TimeSpan?
 
-    @Option(help: "With --start-cluster: the servers' minimum election timeout (default: synod serve's).")
+    @Option(
+        parsing: .unconditional,
+        help: "With --start-cluster: the servers' minimum election timeout, at most 24h (default: synod serve's).",
+        transform: Limit.span(atMost: ServeCommand.longestElectionTimeout))
     var electionTimeout: TimeSpan?
 
-    @Option(help: "Seconds one request may wait for its answer before it counts as failed.")
+    @Option(
+        parsing: .unconditional,
+        help:
+            "Seconds one request may wait for its answer before it counts as failed (above 0, at most 600). (default: 5.0)",
+        transform: Limit.seconds(atMost: 600))
     var timeout = 5.0
 
-    @Option(help: "Seed of the key and read/write choices.")
+    @Option(
+        parsing: .unconditional,
+        help: "Seed of the key and read/write choices, any 64-bit unsigned number. (default: 1)",
+        transform: Limit.seed)
     var seed: UInt64 = 1
 
     @Flag(help: "Print one JSON object instead of the table.")
     var json = false
 
     func validate() throws {
-        guard (1...1_024).contains(clients) else { throw ValidationError("--clients must be 1...1024.") }
-        guard ops >= 1 else { throw ValidationError("--ops must be at least 1.") }
-        guard seconds > 0, seconds <= 3_600 else { throw ValidationError("--seconds must be above 0, at most 3600.") }
-        guard (0...(64 << 20)).contains(valueSize) else { throw ValidationError("--value-size must be 0...64 MiB.") }
-        guard (0...1).contains(readRatio) else { throw ValidationError("--read-ratio must be 0...1.") }
-        guard (1...10_000_000).contains(keys) else { throw ValidationError("--keys must be 1...10000000.") }
-        guard timeout > 0, timeout <= 600 else { throw ValidationError("--timeout must be above 0, at most 600.") }
-        if let target, BenchKVCommand.parse(target: target) == nil {
-            throw ValidationError("--target must be HOST:PORT with an IPv4 host, like 127.0.0.1:7201.")
+        // The numbers are checked against their limits as they are parsed.
+        if let target {
+            _ = try Limit.address(target, of: "--target")
+            guard BenchKVCommand.parse(target: target) != nil else {
+                throw ValidationError("--target must be HOST:PORT with an IPv4 host, like 127.0.0.1:7201.")
+            }
         }
         if target != nil, startCluster { throw ValidationError("--target and --start-cluster exclude each other.") }
         if basePort != nil, !startCluster { throw ValidationError("--base-port needs --start-cluster.") }
-        if let basePort, !(1_024...65_000).contains(basePort) {
-            throw ValidationError("--base-port must be 1024...65000.")
-        }
         if heartbeatInterval != nil || electionTimeout != nil {
             guard startCluster else {
                 throw ValidationError("--heartbeat-interval and --election-timeout need --start-cluster.")

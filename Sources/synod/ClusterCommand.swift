@@ -120,32 +120,49 @@ struct ClusterStart: ParsableCommand {
             """
     )
 
-    @Option(help: "Number of servers.")
+    @Option(parsing: .unconditional, help: "Number of servers, 1...9. (default: 3)", transform: Limit.whole(1...9))
     var nodes = 3
 
     @Option(help: "Directory for the nodes' data, logs and cluster.txt.")
     var dir = "./synod-data"
 
-    @Option(help: "Port base: peers listen on base+i, clients on base+100+i.")
+    /// With at most 9 nodes, the highest port a cluster takes is base+109 ≤ 65109.
+    @Option(
+        parsing: .unconditional,
+        help: "Port base, 1024...65000: peers listen on base+i, clients on base+100+i. (default: 7100)",
+        transform: Limit.whole(1_024...65_000, why: " (the cluster takes ports up to base+109)"))
     var basePort = 7100
 
-    @Option(help: "Seconds to wait for the cluster to serve.")
+    @Option(
+        parsing: .unconditional, help: "Seconds to wait for the cluster to serve, 1...3600. (default: 20)",
+        transform: Limit.whole(1...3_600))
     var timeout = 20
 
-    @Option(help: "How often the leader sends heartbeats (passed to every synod serve).")
+    @Option(
+        parsing: .unconditional,
+        help:
+            "How often the leader sends heartbeats, at most 1m (passed to every synod serve). (default: \(ServeCommand.defaultHeartbeatInterval))",
+        transform: Limit.span(atMost: ServeCommand.longestHeartbeat))
     var heartbeatInterval = ServeCommand.defaultHeartbeatInterval
 
-    @Option(help: "The minimum election timeout, at least 5 heartbeat intervals (passed to every synod serve).")
+    @Option(
+        parsing: .unconditional,
+        help:
+            "The minimum election timeout, at least 5 heartbeat intervals and at most 24h (passed to every synod serve). (default: \(ServeCommand.defaultElectionTimeout))",
+        transform: Limit.span(atMost: ServeCommand.longestElectionTimeout))
     var electionTimeout = ServeCommand.defaultElectionTimeout
 
-    @Option(help: "Compact each log every this many applied entries (passed to every synod serve).")
+    @Option(
+        parsing: .unconditional,
+        help:
+            "Compact each log every this many applied entries, 0...\(ServeCommand.snapshotIntervals.upperBound) (passed to every synod serve). (default: \(ServerConfiguration.defaultSnapshotEvery))",
+        transform: Limit.whole(ServeCommand.snapshotIntervals))
     var snapshotEvery = ServerConfiguration.defaultSnapshotEvery
 
+    /// Every limit is checked as the options are parsed, and the timing here, before
+    /// `run` makes the directory or starts a server.
     func validate() throws {
-        guard (1...9).contains(nodes) else { throw ValidationError("--nodes must be 1...9") }
-        guard (1_024...65_000).contains(basePort) else { throw ValidationError("--base-port must be 1024...65000") }
         try ServeCommand.validateTiming(heartbeat: heartbeatInterval, election: electionTimeout)
-        guard snapshotEvery >= 0 else { throw ValidationError("--snapshot-every must be 0 or more") }
     }
 
     func run() throws {

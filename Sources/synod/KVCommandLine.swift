@@ -30,10 +30,13 @@ struct KVClientCommand: ParsableCommand {
     @Flag(help: "cas: delete the key (TO is then not given).")
     var toAbsent = false
 
-    @Option(help: "Comma-separated host:port client addresses of the cluster's servers.")
+    @Option(help: "Comma-separated host:port client addresses of the cluster's servers (ports 1...65535).")
     var endpoints = "127.0.0.1:7201,127.0.0.1:7202,127.0.0.1:7203"
 
-    @Option(help: "Seconds to keep retrying before giving up.")
+    @Option(
+        parsing: .unconditional,
+        help: "Seconds to keep retrying before giving up (above 0, at most 3600). (default: 10.0)",
+        transform: Limit.seconds(atMost: 3_600))
     var timeout = 10.0
 
     func validate() throws {
@@ -49,12 +52,9 @@ struct KVClientCommand: ParsableCommand {
     }
 
     private func addresses() throws -> [(host: String, port: Int)] {
-        try endpoints.split(separator: ",").map { text in
-            guard let address = parseHostPort(text) else {
-                throw ValidationError("--endpoints: '\(text)' is not host:port")
-            }
-            return address
-        }
+        let addresses = try endpoints.split(separator: ",").map { try Limit.address($0, of: "--endpoints") }
+        guard !addresses.isEmpty else { throw ValidationError("--endpoints: give at least one host:port") }
+        return addresses
     }
 
     func run() throws {

@@ -22,16 +22,20 @@ struct ServeCommand: ParsableCommand {
             """
     )
 
-    @Option(help: "This server's id (1, 2, ...).")
+    @Option(
+        parsing: .unconditional, help: "This server's id (1, 2, ...; at most 2^62).",
+        transform: Limit.whole(Self.ids))
     var id: Int
 
-    @Option(help: "Every member's peer address: 1=host:port,2=host:port,...")
+    @Option(
+        parsing: .unconditional,
+        help: "Every member's peer address: 1=host:port,2=host:port,... (ids 1...2^62, ports 1...65535)")
     var cluster: String
 
     @Option(help: "The data directory (WAL, hard state, snapshots).")
     var data: String
 
-    @Option(help: "The client port (RESP).")
+    @Option(parsing: .unconditional, help: "The client port (RESP), 1...65535.", transform: Limit.port)
     var clientPort: Int
 
     @Option(help: "The address the client port binds to.")
@@ -43,28 +47,44 @@ struct ServeCommand: ParsableCommand {
     @Flag(help: "Allow an empty data directory: only when the whole cluster is new.")
     var bootstrap = false
 
-    @Option(help: "How often the leader sends heartbeats (e.g. 10ms, 100ms).")
+    @Option(
+        parsing: .unconditional,
+        help:
+            "How often the leader sends heartbeats (e.g. 10ms, 100ms; at most 1m). (default: \(Self.defaultHeartbeatInterval))",
+        transform: Limit.span(atMost: Self.longestHeartbeat))
     var heartbeatInterval = Self.defaultHeartbeatInterval
 
     @Option(
+        parsing: .unconditional,
         help:
-            "The minimum election timeout: a follower that hears no leader this long campaigns (after a random wait of up to as long again). At least 5 heartbeat intervals."
-    )
+            "The minimum election timeout: a follower that hears no leader this long campaigns (after a random wait of up to as long again). At least 5 heartbeat intervals, at most 24h. (default: \(Self.defaultElectionTimeout))",
+        transform: Limit.span(atMost: Self.longestElectionTimeout))
     var electionTimeout = Self.defaultElectionTimeout
 
     @Option(help: "How reads are confirmed: readindex or lease.")
     var readMode = "readindex"
 
-    @Option(help: "Largest frame accepted on either port, in bytes.")
+    @Option(
+        parsing: .unconditional,
+        help:
+            "Largest frame accepted on either port, in bytes, \(Self.frameSizes.lowerBound)...\(Self.frameSizes.upperBound) (room for a full AppendEntries). (default: \(16 << 20))",
+        transform: Limit.whole(Self.frameSizes))
     var maxFrameSize = 16 << 20
 
-    @Option(help: "Compact the log into a snapshot every this many applied entries (0: never).")
+    @Option(
+        parsing: .unconditional,
+        help:
+            "Compact the log into a snapshot every this many applied entries, 0...\(Self.snapshotIntervals.upperBound) (0: never). (default: \(ServerConfiguration.defaultSnapshotEvery))",
+        transform: Limit.whole(Self.snapshotIntervals))
     var snapshotEvery = ServerConfiguration.defaultSnapshotEvery
 
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel = "info"
 
-    @Option(help: "Serve Prometheus metrics over HTTP at /metrics on this port (none by default).")
+    @Option(
+        parsing: .unconditional,
+        help: "Serve Prometheus metrics over HTTP at /metrics on this port, 1...65535 (none by default).",
+        transform: Limit.port)
     var metricsPort: Int?
 
     @Option(help: "The address the metrics port binds to.")
@@ -76,13 +96,31 @@ struct ServeCommand: ParsableCommand {
     static let defaultHeartbeatInterval = TimeSpan.milliseconds(50)
     static let defaultElectionTimeout = TimeSpan.milliseconds(500)
 
-    func validate() throws {
-        guard id > 0 else { throw ValidationError("--id must be positive") }
-        guard (1...65_535).contains(clientPort) else { throw ValidationError("--client-port must be 1...65535") }
-        guard snapshotEvery >= 0 else { throw ValidationError("--snapshot-every must be 0 or more") }
-        if let metricsPort, !(1...65_535).contains(metricsPort) {
-            throw ValidationError("--metrics-port must be 1...65535")
+    /// The limits of the options (also `cluster start`'s and `bench kv`'s, which pass
+    /// them on). Node ids are those the peer wire reads, 1...2^62.
+    static let ids = 1...(1 << 62)
+    static let longestHeartbeat = TimeSpan.seconds(60)
+    static let longestElectionTimeout = TimeSpan.seconds(86_400)
+    static let snapshotIntervals = 0...1_000_000_000
+    /// From the smallest frame that holds a full AppendEntries and a snapshot chunk with
+    /// their framing (what `ServerConfiguration.checkLimits` asks of the default limits,
+    /// found by bisection so that it follows them) to 1 GiB.
+    static let frameSizes: ClosedRange<Int> = {
+        let largest = 1 << 30
+        func fits(_ frame: Int) -> Bool {
+            let configuration = ServerConfiguration(
+                id: NodeID(1), peers: [:], dataDirectory: "", maxFrameSize: frame)
+            return (try? configuration.checkLimits()) != nil
         }
+        var (low, high) = (1, largest)
+        while low < high {
+            let middle = low + (high - low) / 2
+            if fits(middle) { high = middle } else { low = middle + 1 }
+        }
+        return low...largest
+    }()
+
+    func validate() throws {
         guard ["readindex", "lease"].contains(readMode) else {
             throw ValidationError("--read-mode: readindex or lease")
         }
@@ -97,10 +135,10 @@ struct ServeCommand: ParsableCommand {
     /// The heartbeat must be positive and the election timeout at least five heartbeat
     /// intervals, so that a few lost heartbeats do not start an election; a day at most.
     static func validateTiming(heartbeat: TimeSpan, election: TimeSpan) throws {
-        guard heartbeat > .zero, heartbeat <= .seconds(60) else {
+        guard heartbeat > .zero, heartbeat <= longestHeartbeat else {
             throw ValidationError("--heartbeat-interval must be longer than zero and at most 60s.")
         }
-        guard election >= heartbeat * 5, election <= .seconds(86_400) else {
+        guard election >= heartbeat * 5, election <= longestElectionTimeout else {
             throw ValidationError(
                 "--election-timeout must be at least 5 × --heartbeat-interval (\(heartbeat * 5)) and at most 24h; got \(election)."
             )
@@ -118,9 +156,13 @@ struct ServeCommand: ParsableCommand {
         var peers: [NodeID: String] = [:]
         for part in cluster.split(separator: ",") {
             let pieces = part.split(separator: "=", maxSplits: 1)
-            guard pieces.count == 2, let number = Int(pieces[0]), number > 0, parseHostPort(pieces[1]) != nil else {
-                throw ValidationError("--cluster: '\(part)' is not id=host:port")
+            guard pieces.count == 2 else { throw ValidationError("--cluster: '\(part)' is not id=host:port") }
+            guard let number = Int(pieces[0]), Self.ids.contains(number) else {
+                throw ValidationError(
+                    "--cluster: the id of '\(part)' must be a whole number \(Self.ids.lowerBound)...\(Self.ids.upperBound)"
+                )
             }
+            _ = try Limit.address(pieces[1], of: "--cluster")
             peers[NodeID(number)] = String(pieces[1])
         }
         guard peers[NodeID(id)] != nil else { throw ValidationError("--cluster does not name --id \(id)") }

@@ -111,31 +111,92 @@ import Testing
         + refusals(
             ["bench", "bugs"], "--seeds", wholeNumbers(below: 1, above: 100_000), limit: "1...100000")
 
-    /// `serve`, `cluster start` and `bench kv` check these of their limits up front.
-    static let serverCommands: [Refusal] = {
-        // Never created: each value is refused before the command touches its directory.
-        let unused = FileManager.default.temporaryDirectory.appendingPathComponent("synod-limits-unused").path
-        let serve = [
-            "serve", "--id", "1", "--cluster", "1=127.0.0.1:7101", "--data", unused,
+    static let spanWords = ["0s", "-1ms", "9999999h", "ten"]
+
+    /// Never created: each value is refused before the command touches its directory.
+    static let unused = FileManager.default.temporaryDirectory.appendingPathComponent("synod-limits-unused").path
+    /// A directory no command can create (its parent is a device), for the commands that
+    /// start servers: a value that slipped through fails there, before any process
+    /// starts, and exits 1 instead of 2.
+    static let uncreatable = "/dev/null/synod-limits"
+
+    /// `synod serve` with each numeric option, and each number inside `--cluster`, out of
+    /// range. Its data directory does not exist and `--bootstrap` is not given, so a value
+    /// that slipped through ends at the data check without binding a port.
+    static let serve: [Refusal] = {
+        let members = ["--cluster", "1=127.0.0.1:7101"]
+        let data = ["--data", unused]
+        let serve = ["serve", "--id", "1"] + members + data
+        let ready = serve + ["--client-port", "7201"]
+        let withoutMembers = ["serve", "--id", "1"] + data + ["--client-port", "7201"]
+        let ids = "1...4611686018427387904"
+        return refusals(
+            ["serve"] + members + data + ["--client-port", "7201"], "--id",
+            wholeNumbers(below: 1, above: 1 << 62), limit: ids)
+            + refusals(serve, "--client-port", wholeNumbers(below: 1, above: 65_535), limit: "1...65535")
+            + refusals(ready, "--metrics-port", wholeNumbers(below: 1, above: 65_535), limit: "1...65535")
+            + refusals(ready, "--heartbeat-interval", spanWords + ["61s"], limit: "at most 1m")
+            + refusals(ready, "--election-timeout", spanWords + ["25h"], limit: "at most 24h")
+            + refusals(ready, "--election-timeout", ["100ms"], limit: "at least 5 × --heartbeat-interval")
+            + refusals(
+                ready, "--max-frame-size",
+                ["0", "-1", "4194431", "1073741825", "\(Int.max)", "99999999999999999999999"],
+                limit: "4194432...1073741824")
+            + refusals(
+                ready, "--snapshot-every", wholeNumbers(below: 0, above: 1_000_000_000), limit: "0...1000000000")
+            + refusals(
+                withoutMembers, "--cluster",
+                [
+                    "1=127.0.0.1:0", "1=127.0.0.1:65536", "1=127.0.0.1:-1", "1=127.0.0.1:99999999999999999999",
+                    "1=127.0.0.1:7101,2=127.0.0.1:99999",
+                ], limit: "1...65535")
+            + refusals(
+                withoutMembers, "--cluster",
+                ["1=127.0.0.1:7101,0=127.0.0.1:7102", "-1=127.0.0.1:7101", "4611686018427387905=127.0.0.1:7101"],
+                limit: ids)
+    }()
+
+    /// `synod cluster start` (stop and status take no numbers): each value is refused
+    /// before the directory is made or a server starts.
+    static let clusterStart: [Refusal] = {
+        let start = ["cluster", "start", "--dir", uncreatable]
+        return refusals(start, "--nodes", wholeNumbers(below: 1, above: 9), limit: "1...9")
+            + refusals(start, "--base-port", wholeNumbers(below: 1_024, above: 65_000), limit: "1024...65000")
+            + refusals(start, "--timeout", wholeNumbers(below: 1, above: 3_600), limit: "1...3600")
+            + refusals(start, "--heartbeat-interval", spanWords + ["61s"], limit: "at most 1m")
+            + refusals(start, "--election-timeout", spanWords + ["25h"], limit: "at most 24h")
+            + refusals(
+                start, "--snapshot-every", wholeNumbers(below: 0, above: 1_000_000_000), limit: "0...1000000000")
+    }()
+
+    /// `synod kv` and `synod bench kv`, aimed at a port nothing serves, so that a value
+    /// that slipped through reaches no server (and `--start-cluster` at a directory that
+    /// cannot be made, so that it starts none).
+    static let clients: [Refusal] = {
+        let ports = [
+            "127.0.0.1:0", "127.0.0.1:65536", "127.0.0.1:-1", "127.0.0.1:99999999999999999999",
         ]
-        return refusals(serve, "--client-port", ["0", "65536"], limit: "1...65535")
-            + refusals(
-                serve + ["--client-port", "7201"], "--metrics-port", ["0", "65536"], limit: "1...65535")
-            + refusals(
-                ["cluster", "start", "--dir", unused], "--nodes", ["0", "10"],
-                limit: "1...9")
-            + refusals(
-                ["cluster", "start", "--dir", unused], "--base-port",
-                ["1023", "65001"],
-                limit: "1024...65000")
-            + refusals(["bench", "kv"], "--clients", ["0", "1025"], limit: "1...1024")
-            + refusals(["bench", "kv"], "--keys", ["0", "10000001"], limit: "1...10000000")
-            + refusals(["bench", "kv"], "--read-ratio", ["1.5"], limit: "0...1")
-            + refusals(["bench", "kv"], "--value-size", ["67108865"], limit: "0...64 MiB")
-            + refusals(["bench", "kv"], "--seconds", ["0", "3601"], limit: "at most 3600")
-            + refusals(["bench", "kv"], "--timeout", ["0", "601"], limit: "at most 600")
-            + refusals(
-                ["bench", "kv", "--start-cluster"], "--base-port", ["80", "65001"], limit: "1024...65000")
+        let kv = ["kv", "get", "key"]
+        let bench = ["bench", "kv", "--target", "127.0.0.1:1"]
+        let started = ["bench", "kv", "--start-cluster", "--dir", uncreatable]
+        return refusals(
+            kv + ["--endpoints", "127.0.0.1:1"], "--timeout", ["0", "-1", "3601", "nan", "inf", "ten"],
+            limit: "at most 3600")
+            + refusals(kv, "--endpoints", ports + ["127.0.0.1:1," + ports[1]], limit: "1...65535")
+            // An empty list once trapped: picking the next address divided by zero.
+            + refusals(kv, "--endpoints", ["", ","], limit: "at least one host:port")
+            + refusals(bench, "--clients", wholeNumbers(below: 1, above: 1_024), limit: "1...1024")
+            + refusals(bench, "--ops", wholeNumbers(below: 1, above: 1_000_000_000), limit: "1...1000000000")
+            + refusals(bench, "--seconds", ["0", "-1", "3601", "nan", "inf"], limit: "at most 3600")
+            + refusals(bench, "--value-size", wholeNumbers(below: 0, above: 64 << 20), limit: "0...67108864")
+            + refusals(bench, "--read-ratio", ["-0.1", "-1", "1.5", "nan"], limit: "0...1")
+            + refusals(bench, "--keys", wholeNumbers(below: 1, above: 10_000_000), limit: "1...10000000")
+            + refusals(bench, "--timeout", ["0", "-1", "601", "nan", "inf"], limit: "at most 600")
+            + refusals(bench, "--seed", seedWords, limit: "0...18446744073709551615")
+            + refusals(["bench", "kv"], "--target", ports, limit: "1...65535")
+            + refusals(started, "--base-port", wholeNumbers(below: 1_024, above: 65_000), limit: "1024...65000")
+            + refusals(started, "--heartbeat-interval", spanWords + ["61s"], limit: "at most 1m")
+            + refusals(started, "--election-timeout", spanWords + ["25h"], limit: "at most 24h")
     }()
 
     @Test(arguments: simulator)
@@ -147,8 +208,14 @@ import Testing
     @Test(arguments: benches)
     func theBenchesRefuse(_ refusal: Refusal) throws { try Self.expectRefused(refusal) }
 
-    @Test(arguments: serverCommands)
-    func theServerCommandsRefuse(_ refusal: Refusal) throws { try Self.expectRefused(refusal) }
+    @Test(arguments: serve)
+    func theServerRefuses(_ refusal: Refusal) throws { try Self.expectRefused(refusal) }
+
+    @Test(arguments: clusterStart)
+    func clusterStartRefuses(_ refusal: Refusal) throws { try Self.expectRefused(refusal) }
+
+    @Test(arguments: clients)
+    func theClientsRefuse(_ refusal: Refusal) throws { try Self.expectRefused(refusal) }
 
     static func expectRefused(_ refusal: Refusal) throws {
         let binary = try #require(

@@ -13,7 +13,7 @@ import Testing
 
     @Test(arguments: [
         (["--heartbeat-interval", "100ms", "--election-timeout", "200ms"], "at least 5 × --heartbeat-interval"),
-        (["--heartbeat-interval", "0ms"], "--heartbeat-interval must be longer than zero"),
+        (["--heartbeat-interval", "0ms"], "'--heartbeat-interval <heartbeat-interval>': must be a span above 0"),
         (["--election-timeout", "200ms"], "at least 5 × --heartbeat-interval (250ms)"),
     ])
     func timingThatInvitesSpuriousElectionsIsRefused(flags: [String], message: String) throws {
