@@ -27,23 +27,39 @@ public enum KVCommand: Hashable, Sendable {
     /// Removes every key listed, in order and as one write, and answers how many of them
     /// existed (`.integer`); a key listed twice counts once (Redis's DEL).
     case remove(keys: [String])
+    /// Writes every pair, in order and as one write, so that no read sees some of them
+    /// without the others (MSET, answered `.done`). With `ifAllAbsent`, writes them only
+    /// if none of the keys exists and answers `.applied` (MSETNX).
+    case putAll(pairs: [KeyValuePair], ifAllAbsent: Bool)
+    /// Writes `value` under `key` (only if the key is present for `exists: true`, only if
+    /// absent for `false`, always for `nil`) and answers the value it found (`.value`),
+    /// as GETSET and SET ... GET do.
+    case getAndPut(key: String, value: String, exists: Bool?)
+    /// Removes `key` and answers the value it had (`.value`), as GETDEL does.
+    case getAndDelete(key: String)
+    /// Removes every key (FLUSHALL), answering `.done`; sessions are not keys and stay.
+    case removeAll
 
-    /// The single key the command touches; `nil` for `openSession` and for a `remove`
-    /// of any number of keys but one.
+    /// The single key the command touches; `nil` for `openSession`, `removeAll`, and a
+    /// `remove` or `putAll` of any number of keys but one.
     public var key: String? {
         switch self {
         case .put(let key, _), .get(let key), .delete(let key), .cas(let key, _, _), .append(let key, _),
-            .increment(let key, _), .putIf(let key, _, _):
+            .increment(let key, _), .putIf(let key, _, _), .getAndPut(let key, _, _), .getAndDelete(let key):
             key
         case .remove(let keys): keys.count == 1 ? keys[0] : nil
-        case .openSession: nil
+        case .putAll(let pairs, _): pairs.count == 1 ? pairs[0].key : nil
+        case .openSession, .removeAll: nil
         }
     }
 
-    /// Every key the command touches, in the order given.
+    /// Every key the command names, in the order given (none for `removeAll`).
     public var keys: [String] {
-        if case .remove(let keys) = self { return keys }
-        return key.map { [$0] } ?? []
+        switch self {
+        case .remove(let keys): keys
+        case .putAll(let pairs, _): pairs.map(\.key)
+        default: key.map { [$0] } ?? []
+        }
     }
 
     /// Whether applying the command can change the keys (a read or a session opening
@@ -51,7 +67,9 @@ public enum KVCommand: Hashable, Sendable {
     public var isWrite: Bool {
         switch self {
         case .get, .openSession: false
-        case .put, .delete, .cas, .append, .increment, .putIf, .remove: true
+        case .put, .delete, .cas, .append, .increment, .putIf, .remove, .putAll, .getAndPut, .getAndDelete,
+            .removeAll:
+            true
         }
     }
 }
@@ -68,6 +86,10 @@ extension KVCommand {
         case increment = 7
         case putIf = 8
         case remove = 9
+        case putAll = 10
+        case getAndPut = 11
+        case getAndDelete = 12
+        case removeAll = 13
     }
 
     func encode(into writer: inout BinaryWriter) {
@@ -106,6 +128,24 @@ extension KVCommand {
             writer.writeByte(Tag.remove.rawValue)
             writer.writeVarint(UInt64(keys.count))
             for key in keys { writer.writeString(key) }
+        case .putAll(let pairs, let ifAllAbsent):
+            writer.writeByte(Tag.putAll.rawValue)
+            writer.writeBool(ifAllAbsent)
+            writer.writeVarint(UInt64(pairs.count))
+            for pair in pairs {
+                writer.writeString(pair.key)
+                writer.writeString(pair.value)
+            }
+        case .getAndPut(let key, let value, let exists):
+            writer.writeByte(Tag.getAndPut.rawValue)
+            writer.writeString(key)
+            writer.writeString(value)
+            writer.writeOptional(exists) { $0.writeBool($1) }
+        case .getAndDelete(let key):
+            writer.writeByte(Tag.getAndDelete.rawValue)
+            writer.writeString(key)
+        case .removeAll:
+            writer.writeByte(Tag.removeAll.rawValue)
         }
     }
 
@@ -140,6 +180,25 @@ extension KVCommand {
             keys.reserveCapacity(count)
             for _ in 0..<count { keys.append(try reader.readString()) }
             self = .remove(keys: keys)
+        case .putAll:
+            let ifAllAbsent = try reader.readBool()
+            // Each pair takes at least its two length bytes, so readCount bounds the allocation.
+            let count = try reader.readCount()
+            var pairs: [KeyValuePair] = []
+            pairs.reserveCapacity(count)
+            for _ in 0..<count {
+                pairs.append(KeyValuePair(key: try reader.readString(), value: try reader.readString()))
+            }
+            self = .putAll(pairs: pairs, ifAllAbsent: ifAllAbsent)
+        case .getAndPut:
+            let key = try reader.readString()
+            let value = try reader.readString()
+            let exists = try reader.readOptional { reader throws(BinaryDecodingError) in try reader.readBool() }
+            self = .getAndPut(key: key, value: value, exists: exists)
+        case .getAndDelete:
+            self = .getAndDelete(key: try reader.readString())
+        case .removeAll:
+            self = .removeAll
         }
     }
 }

@@ -33,6 +33,23 @@ extension KVStore {
             var removed: Int64 = 0
             for key in keys where values.removeValue(forKey: key) != nil { removed += 1 }
             return .integer(removed)
+        case .putAll(let pairs, let ifAllAbsent):
+            if ifAllAbsent && pairs.contains(where: { values[$0.key] != nil }) { return .applied(false) }
+            for pair in pairs { values[pair.key] = VersionedValue(value: pair.value, version: index) }
+            return ifAllAbsent ? .applied(true) : .done
+        case .getAndPut(let key, let value, let exists):
+            let (old, version) = read(key)
+            if exists.map({ (old != nil) == $0 }) ?? true {
+                values[key] = VersionedValue(value: value, version: index)
+            }
+            return .value(old, version: version)
+        case .getAndDelete(let key):
+            let (old, version) = read(key)
+            values[key] = nil
+            return .value(old, version: version)
+        case .removeAll:
+            values.removeAll()
+            return .done
         case .openSession:
             preconditionFailure("sessions are opened by apply(_:at:)")
         }

@@ -91,7 +91,7 @@ extension ClientOperation {
             operation.value = suffix
         case .openSession:
             break
-        case .increment, .putIf, .remove:
+        case .increment, .putIf, .remove, .putAll, .getAndPut, .getAndDelete, .removeAll:
             // The checker's model has no such operation, and `randomOperation` never issues one.
             preconditionFailure("the simulated workload does not issue \(command)")
         }

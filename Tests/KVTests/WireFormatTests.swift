@@ -26,6 +26,39 @@ import Testing
         #expect(remove.suffix(6) == [9, 2, 1, 0x61, 1, 0x62])
     }
 
+    /// MSET/MSETNX, GETSET/SET ... GET, GETDEL and FLUSHALL take tags 10 to 13, after
+    /// every older one, so that entries written before them still decode as they were.
+    @Test func theMultiKeyAndGetAndWriteCommandsHavePinnedLayouts() throws {
+        let putAll = KVRequest(
+            command: .putAll(
+                pairs: [KeyValuePair(key: "a", value: "1"), KeyValuePair(key: "b", value: "")], ifAllAbsent: true),
+            time: .zero
+        ).encoded()
+        #expect(putAll.suffix(10) == [10, 1, 2, 1, 0x61, 1, 0x31, 1, 0x62, 0])
+        let getAndPut = KVRequest(command: .getAndPut(key: "k", value: "v", exists: nil), time: .zero).encoded()
+        #expect(getAndPut.suffix(6) == [11, 1, 0x6B, 1, 0x76, 0])
+        let getAndPutIf = KVRequest(command: .getAndPut(key: "k", value: "v", exists: false), time: .zero).encoded()
+        #expect(getAndPutIf.suffix(7) == [11, 1, 0x6B, 1, 0x76, 1, 0])
+        let getAndDelete = KVRequest(command: .getAndDelete(key: "k"), time: .zero).encoded()
+        #expect(getAndDelete.suffix(3) == [12, 1, 0x6B])
+        let removeAll = KVRequest(command: .removeAll, time: .zero).encoded()
+        #expect(removeAll == KVRequest(command: .openSession, time: .zero).encoded().dropLast() + [13])
+        for command: KVCommand in [
+            .putAll(pairs: [], ifAllAbsent: false), .getAndPut(key: "", value: "é", exists: true),
+            .getAndDelete(key: "🙂"), .removeAll,
+        ] {
+            let request = KVRequest(session: 9, sequence: 4, command: command, time: .seconds(3))
+            #expect(try KVRequest(decoding: request.encoded()) == request)
+        }
+    }
+
+    @Test func aPutAllCountBeyondTheInputThrowsBeforeAllocating() {
+        var bytes = KVRequest(command: .putAll(pairs: [], ifAllAbsent: false), time: .zero).encoded()
+        bytes.removeLast()
+        bytes += [0xFF, 0xFF, 0xFF, 0xFF, 0x0F]
+        #expect(throws: BinaryDecodingError.truncated(offset: bytes.count - 5)) { try KVRequest(decoding: bytes) }
+    }
+
     @Test func theNewRepliesHavePinnedLayouts() {
         #expect(KVReply.integer(-1).encoded() == [1, 7, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF])
         #expect(KVReply.applied(true).encoded() == [1, 8, 1])

@@ -35,7 +35,7 @@ extension SeededGenerator {
     }
 
     mutating func command() -> KVCommand {
-        switch int(0...8) {
+        switch int(0...12) {
         case 0: .put(key: pick(Self.keys), value: chance(0.3) ? pick(Self.numbers) : string())
         case 1: .get(key: pick(Self.keys))
         case 2: .delete(key: pick(Self.keys))
@@ -44,6 +44,13 @@ extension SeededGenerator {
         case 5: .increment(key: pick(Self.keys), by: int64())
         case 6: .putIf(key: pick(Self.keys), value: string(), exists: chance(0.5))
         case 7: .remove(keys: (0..<int(0...3)).map { _ in pick(Self.keys) })
+        case 8:
+            .putAll(
+                pairs: (0..<int(0...3)).map { _ in KeyValuePair(key: pick(Self.keys), value: string()) },
+                ifAllAbsent: chance(0.5))
+        case 9: .getAndPut(key: pick(Self.keys), value: string(), exists: chance(0.3) ? nil : chance(0.5))
+        case 10: .getAndDelete(key: pick(Self.keys))
+        case 11: .removeAll
         default: .openSession
         }
     }
