@@ -185,13 +185,42 @@ final class ClientHandler: ChannelInboundHandler {
                 done: { [self] count in
                     answer(count.map { .integer(Int64($0)) } ?? noReadPoint, in: slot, kind: .exists)
                 })
-        case .write(let write):
+        case .strlen(let key):
+            node.read(
+                { $0.read(key).value?.utf8.count ?? 0 },
+                done: { [self] length in answer(length.map { .integer(Int64($0)) } ?? noReadPoint, in: slot, kind: .get)
+                })
+        case .dbsize:
+            node.read(
+                { $0.keyCount },
+                done: { [self] count in answer(count.map { .integer(Int64($0)) } ?? noReadPoint, in: slot, kind: .keys)
+                })
+        case .keys(let pattern):
+            node.read(
+                { $0.keys(matching: pattern) },
+                done: { [self] keys in
+                    answer(keys.map { .array($0.map { .bulk($0) }) } ?? noReadPoint, in: slot, kind: .keys)
+                })
+        case .scan(let cursor, let pattern, let count, let typeMatches):
+            node.read(
+                { $0.scan(from: cursor, count: count, matching: pattern) },
+                done: { [self] step in
+                    let value: RESPValue? = step.map { step in
+                        .array([.bulk(String(step.cursor)), .array(typeMatches ? step.keys.map { .bulk($0) } : [])])
+                    }
+                    answer(value ?? noReadPoint, in: slot, kind: .keys)
+                })
+        case .write(let write, let applied):
             let request = KVRequest(command: write, time: MonotonicClock.wallNow())
-            node.write(request.encoded()) { [self] outcome in answer(Self.value(outcome), in: slot, kind: .write) }
-        case .exec(let session, let sequence, let write):
+            node.write(request.encoded()) { [self] outcome in
+                answer(Self.value(outcome, applied: applied), in: slot, kind: .write)
+            }
+        case .exec(let session, let sequence, let write, let applied):
             let request = KVRequest(
                 session: session, sequence: sequence, command: write, time: MonotonicClock.wallNow())
-            node.write(request.encoded()) { [self] outcome in answer(Self.value(outcome), in: slot, kind: .exec) }
+            node.write(request.encoded()) { [self] outcome in
+                answer(Self.value(outcome, applied: applied), in: slot, kind: .exec)
+            }
         }
     }
 
@@ -199,10 +228,11 @@ final class ClientHandler: ChannelInboundHandler {
         .error("TRYAGAIN no linearizable read point (no leader reachable in time)")
     }
 
-    static func value(_ outcome: WriteOutcome) -> RESPValue {
+    static func value(_ outcome: WriteOutcome, applied: ClientCommand.AppliedReply) -> RESPValue {
         switch outcome {
         case .reply(let bytes):
-            (try? KVReply(decoding: bytes)).map(RESPValue.init) ?? .error("ERR the reply does not decode")
+            (try? KVReply(decoding: bytes)).map { RESPValue($0, applied: applied) }
+                ?? .error("ERR the reply does not decode")
         case .failed(let reason): .error("TRYAGAIN \(reason)")
         case .busy(let reason): .error("BUSY \(reason)")
         }
@@ -253,9 +283,10 @@ extension ClientCommand {
     /// The `kind` label this command counts under in the client metrics.
     var metricsKind: ClientRequestKind {
         switch self {
-        case .get: .get
+        case .get, .strlen: .get
         case .mget: .mget
         case .exists: .exists
+        case .dbsize, .keys, .scan: .keys
         case .write: .write
         case .exec: .exec
         case .ping, .quit, .hello, .clientSetName, .clientSetInfo, .command, .configGet, .select, .info, .leader,

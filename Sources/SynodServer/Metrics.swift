@@ -104,7 +104,9 @@ final class ServerMetrics: Sendable {
 /// The `kind` label of the client counters.
 enum ClientRequestKind: Int, CaseIterable {
     case get, mget, exists
-    /// SET, DEL, INCR, APPEND, CAS.
+    /// KEYS, SCAN, DBSIZE: reads of the whole key space.
+    case keys
+    /// SET, DEL, INCR, APPEND, CAS and the other writes.
     case write
     /// SYNOD.EXEC: a write within a client session.
     case exec
@@ -120,6 +122,7 @@ enum ClientRequestKind: Int, CaseIterable {
         case .get: "get"
         case .mget: "mget"
         case .exists: "exists"
+        case .keys: "keys"
         case .write: "write"
         case .exec: "exec"
         case .admin: "admin"

@@ -79,66 +79,92 @@ extension ClientCommand {
         case "exists":
             try arguments.expect(count: 2...)
             self = .exists(keys: try arguments.strings(from: 1))
+        case "strlen":
+            try arguments.expect(count: 2...2)
+            self = .strlen(key: try arguments.string(1))
+        case "dbsize":
+            try arguments.expect(count: 1...1)
+            self = .dbsize
+        case "keys":
+            try arguments.expect(count: 2...2)
+            self = .keys(pattern: KeyPattern(try arguments.bytes(1)))
+        case "scan":
+            self = try Self.scan(arguments)
         case "synod.exec":
             try arguments.expect(count: 4...)
             let session = try arguments.positive(1)
             let sequence = try arguments.positive(2)
             let nested = Arguments(Array(arguments.values[3...]))
-            guard let command = try Self.write(nested), command != .openSession else {
+            guard let write = try Self.write(nested), write.command != .openSession else {
                 if Self.isKnown(nested.name) {
                     throw ClientCommandError(
-                        "ERR SYNOD.EXEC runs only SET, DEL, INCR, APPEND and CAS, not '\(nested.name)'")
+                        "ERR SYNOD.EXEC runs only writes (SET, DEL, INCR, MSET, ...), not '\(nested.name)'")
                 }
                 throw .unknownCommand(nested.displayed)
             }
-            self = .exec(session: session, sequence: sequence, command: command)
+            self = .exec(session: session, sequence: sequence, command: write.command, applied: write.applied)
         default:
-            guard let command = try Self.write(arguments) else { throw .unknownCommand(arguments.displayed) }
-            self = .write(command)
+            guard let write = try Self.write(arguments) else { throw .unknownCommand(arguments.displayed) }
+            self = .write(write.command, applied: write.applied)
         }
     }
 
     /// The names `init(arguments:)` knows, lowercased.
     public static let names: Set<String> = [
         "ping", "quit", "hello", "client", "command", "config", "select", "info", "synod.leader", "synod.status",
-        "get", "mget", "exists", "synod.exec", "set", "del", "incr", "append", "cas", "synod.session",
+        "get", "mget", "exists", "strlen", "dbsize", "keys", "scan", "synod.exec", "set", "setnx", "getset",
+        "getdel", "mset", "msetnx", "del", "incr", "incrby", "decr", "decrby", "append", "cas", "flushall",
+        "flushdb", "synod.session",
     ]
 
     private static func isKnown(_ name: String) -> Bool { names.contains(name) }
 
-    /// The log command of a write, `nil` if `arguments` names no write.
-    private static func write(_ arguments: Arguments) throws(ClientCommandError) -> KVCommand? {
+    /// The log command of a write and how its `.applied` answer reads, `nil` if
+    /// `arguments` names no write.
+    private static func write(_ arguments: Arguments) throws(ClientCommandError) -> (
+        command: KVCommand, applied: AppliedReply
+    )? {
+        switch arguments.name {
+        case "setnx":
+            try arguments.expect(count: 3...3)
+            return (.putIf(key: try arguments.string(1), value: try arguments.string(2), exists: false), .oneOrZero)
+        case "msetnx":
+            return (try putAll(arguments, ifAllAbsent: true), .oneOrZero)
+        default:
+            return try plainWrite(arguments).map { ($0, .okOrNull) }
+        }
+    }
+
+    /// A write whose answer reads the same for every command that makes it.
+    private static func plainWrite(_ arguments: Arguments) throws(ClientCommandError) -> KVCommand? {
         switch arguments.name {
         case "set":
-            try arguments.expect(count: 3...)
-            var exists: Bool?
-            for index in 3..<arguments.count {
-                switch try arguments.uppercased(index) {
-                case "NX":
-                    guard exists != true else { throw .syntax }
-                    exists = false
-                case "XX":
-                    guard exists != false else { throw .syntax }
-                    exists = true
-                case "KEEPTTL":
-                    break  // There is no time to live to keep.
-                case let option where ["EX", "PX", "EXAT", "PXAT"].contains(option):
-                    throw ClientCommandError("ERR syntax error, \(option) is not supported: Synod keys do not expire")
-                case "GET":
-                    throw ClientCommandError("ERR syntax error, SET ... GET is not supported")
-                default:
-                    throw .syntax
-                }
-            }
-            let key = try arguments.string(1)
-            let value = try arguments.string(2)
-            return exists.map { .putIf(key: key, value: value, exists: $0) } ?? .put(key: key, value: value)
+            return try set(arguments)
+        case "getset":
+            try arguments.expect(count: 3...3)
+            return .getAndPut(key: try arguments.string(1), value: try arguments.string(2), exists: nil)
+        case "getdel":
+            try arguments.expect(count: 2...2)
+            return .getAndDelete(key: try arguments.string(1))
+        case "mset":
+            return try putAll(arguments, ifAllAbsent: false)
         case "del":
             try arguments.expect(count: 2...)
             return .remove(keys: try arguments.strings(from: 1))
         case "incr":
             try arguments.expect(count: 2...2)
             return .increment(key: try arguments.string(1), by: 1)
+        case "decr":
+            try arguments.expect(count: 2...2)
+            return .increment(key: try arguments.string(1), by: -1)
+        case "incrby":
+            try arguments.expect(count: 3...3)
+            return .increment(key: try arguments.string(1), by: try arguments.integer(2))
+        case "decrby":
+            try arguments.expect(count: 3...3)
+            let amount = try arguments.integer(2)
+            guard amount != .min else { throw .decrementOverflow }
+            return .increment(key: try arguments.string(1), by: -amount)
         case "append":
             try arguments.expect(count: 3...3)
             return .append(key: try arguments.string(1), suffix: try arguments.string(2))
@@ -147,12 +173,86 @@ extension ClientCommand {
             return .cas(
                 key: try arguments.string(1), from: try arguments.absentOrString(2), to: try arguments.absentOrString(3)
             )
+        case "flushall", "flushdb":
+            // ASYNC and SYNC change only how Redis frees memory; the answer is the same.
+            try arguments.expect(count: 1...2)
+            if arguments.count == 2, !["ASYNC", "SYNC"].contains(try arguments.uppercased(1)) { throw .syntax }
+            return .removeAll
         case "synod.session":
             try arguments.expect(count: 1...1)
             return .openSession
         default:
             return nil
         }
+    }
+
+    /// `SET key value [NX|XX] [GET] [KEEPTTL]`.
+    private static func set(_ arguments: Arguments) throws(ClientCommandError) -> KVCommand {
+        try arguments.expect(count: 3...)
+        var exists: Bool?
+        var get = false
+        for index in 3..<arguments.count {
+            switch try arguments.uppercased(index) {
+            case "NX":
+                guard exists != true else { throw .syntax }
+                exists = false
+            case "XX":
+                guard exists != false else { throw .syntax }
+                exists = true
+            case "GET":
+                get = true
+            case "KEEPTTL":
+                break  // There is no time to live to keep.
+            case let option where ["EX", "PX", "EXAT", "PXAT"].contains(option):
+                throw ClientCommandError("ERR syntax error, \(option) is not supported: Synod keys do not expire")
+            default:
+                throw .syntax
+            }
+        }
+        let key = try arguments.string(1)
+        let value = try arguments.string(2)
+        if get { return .getAndPut(key: key, value: value, exists: exists) }
+        return exists.map { .putIf(key: key, value: value, exists: $0) } ?? .put(key: key, value: value)
+    }
+
+    /// `MSET key value [key value ...]` and `MSETNX`: pairs, so an even count after the name.
+    private static func putAll(_ arguments: Arguments, ifAllAbsent: Bool) throws(ClientCommandError) -> KVCommand {
+        guard arguments.count >= 3, arguments.count % 2 == 1 else { throw .wrongArity(arguments.name) }
+        let pairs = try stride(from: 1, to: arguments.count, by: 2).map { i throws(ClientCommandError) in
+            KeyValuePair(key: try arguments.string(i), value: try arguments.string(i + 1))
+        }
+        return .putAll(pairs: pairs, ifAllAbsent: ifAllAbsent)
+    }
+
+    /// `SCAN cursor [MATCH pattern] [COUNT n] [TYPE type]`, worded as Redis refuses it:
+    /// a cursor that is not an unsigned number is invalid, a COUNT below 1 a syntax error.
+    private static func scan(_ arguments: Arguments) throws(ClientCommandError) -> ClientCommand {
+        try arguments.expect(count: 2...)
+        guard let cursor = UInt64(String(decoding: try arguments.bytes(1), as: UTF8.self)) else {
+            throw .invalidCursor
+        }
+        var pattern: KeyPattern?
+        var count = 10
+        var typeMatches = true
+        var index = 2
+        while index < arguments.count {
+            guard index + 1 < arguments.count else { throw .syntax }
+            switch try arguments.uppercased(index) {
+            case "MATCH":
+                pattern = KeyPattern(try arguments.bytes(index + 1))
+            case "COUNT":
+                let number = try arguments.integer(index + 1)
+                guard number >= 1 else { throw .syntax }
+                count = Int(number)
+            case "TYPE":
+                typeMatches = try arguments.lowercased(index + 1) == "string"
+            default:
+                throw .syntax
+            }
+            index += 2
+        }
+        if pattern?.matchesEverything == true { pattern = nil }
+        return .scan(cursor: cursor, pattern: pattern, count: count, typeMatches: typeMatches)
     }
 
     private static func hello(_ arguments: Arguments) throws(ClientCommandError) -> ClientCommand {
@@ -275,6 +375,12 @@ private struct Arguments {
 
     func lowercased(_ index: Int) throws(ClientCommandError) -> String {
         String(decoding: try bytes(index).map(Self.lowercase), as: UTF8.self)
+    }
+
+    /// A signed 64-bit number in canonical decimal, as Redis reads INCRBY's amount.
+    func integer(_ index: Int) throws(ClientCommandError) -> Int64 {
+        guard let number = RESPParser.decimal(try bytes(index)[...]) else { throw .notAnInteger }
+        return number
     }
 
     /// A session id or sequence number: canonical decimal, from 1 to `UInt64.max`.

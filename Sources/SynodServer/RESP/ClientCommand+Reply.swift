@@ -3,9 +3,10 @@ import KV
 extension RESPValue {
     /// The answer a Redis client expects to a reply of the key-value store:
     ///
-    /// - `.value` (GET): the value as a bulk string, or the null bulk string when absent;
-    /// - `.done` (SET): `+OK`; `.applied` (SET NX/XX): `+OK`, or the null bulk string when
-    ///   the condition failed, as Redis answers;
+    /// - `.value` (GET, GETSET, GETDEL, SET ... GET): the value as a bulk string, or the null bulk string when absent;
+    /// - `.done` (SET, MSET, FLUSHALL): `+OK`; `.applied` (SET NX/XX): `+OK`, or the null
+    ///   bulk string when the condition failed, as Redis answers; for SETNX and MSETNX
+    ///   (`applied: .oneOrZero`), `:1` or `:0`;
     /// - `.integer` (INCR, APPEND, DEL): the number; `.sessionOpened`: the session id;
     /// - `.cas` (CAS): a two-element array, `:1` or `:0` for success, then the key's value
     ///   after the operation (a bulk string, or null when absent);
@@ -15,9 +16,10 @@ extension RESPValue {
     /// ```swift
     /// RESPValue(KVReply.applied(false))  // .nullBulkString
     /// ```
-    public init(_ reply: KVReply) {
+    public init(_ reply: KVReply, applied: ClientCommand.AppliedReply = .okOrNull) {
         switch reply {
         case .value(let value, _): self = .bulk(value)
+        case .applied(let done) where applied == .oneOrZero: self = .integer(done ? 1 : 0)
         case .done, .applied(true): self = .ok
         case .applied(false): self = .nullBulkString
         case .integer(let number): self = .integer(number)

@@ -49,17 +49,37 @@ public enum ClientCommand: Hashable, Sendable {
     case mget(keys: [String])
     /// `EXISTS key...`: how many of the keys exist, a key counted as often as listed.
     case exists(keys: [String])
+    /// `STRLEN key`: the value's length in bytes, 0 when absent.
+    case strlen(key: String)
+    /// `DBSIZE`: how many keys there are.
+    case dbsize
+    /// `KEYS pattern`: the matching keys, sorted.
+    case keys(pattern: KeyPattern)
+    /// `SCAN cursor [MATCH pattern] [COUNT n] [TYPE type]`: the next cursor and a batch
+    /// of keys (`KVStore.scan`); every value is a string, so a `TYPE` other than `string`
+    /// (`typeMatches: false`) walks the keys and returns none.
+    case scan(cursor: UInt64, pattern: KeyPattern?, count: Int, typeMatches: Bool)
 
     // MARK: Writes, through the log.
 
     /// A command to propose outside any session (no protection against retries): `SET`
-    /// (`.put`, or `.putIf` with NX/XX), `DEL` (`.remove`), `INCR` (`.increment` by 1),
-    /// `APPEND`, `CAS`, and `SYNOD.SESSION` (`.openSession`, answered with the new id).
-    case write(KVCommand)
-    /// `SYNOD.EXEC session sequence command...`: a write (SET, DEL, INCR, APPEND or CAS)
-    /// under an exactly-once session opened by `SYNOD.SESSION` (Idempotent Receiver).
-    /// Session ids and sequence numbers start at 1.
-    case exec(session: UInt64, sequence: UInt64, command: KVCommand)
+    /// (`.put`, `.putIf` with NX/XX, `.getAndPut` with GET), `SETNX`, `GETSET`, `GETDEL`,
+    /// `MSET`, `MSETNX` (`.putAll`), `DEL` (`.remove`), `INCR`, `INCRBY`, `DECR`,
+    /// `DECRBY` (`.increment`), `APPEND`, `CAS`, `FLUSHALL` (`.removeAll`), and
+    /// `SYNOD.SESSION` (`.openSession`, answered with the new id). `applied` says how the
+    /// store's `.applied` answer reads to this command's client.
+    case write(KVCommand, applied: AppliedReply = .okOrNull)
+    /// `SYNOD.EXEC session sequence command...`: a write (any of `write`'s but
+    /// `SYNOD.SESSION`) under an exactly-once session opened by `SYNOD.SESSION`
+    /// (Idempotent Receiver). Session ids and sequence numbers start at 1.
+    case exec(session: UInt64, sequence: UInt64, command: KVCommand, applied: AppliedReply = .okOrNull)
+
+    /// How a conditional write's outcome reads: `SET ... NX|XX` answers `+OK` or the null
+    /// bulk string, `SETNX` and `MSETNX` answer `:1` or `:0`, as in Redis.
+    public enum AppliedReply: Hashable, Sendable {
+        case okOrNull
+        case oneOrZero
+    }
 }
 
 /// Why a request cannot be carried out as sent. Unlike a `RESPError`, the connection
@@ -87,6 +107,9 @@ extension ClientCommandError {
     public static let syntax = Self("ERR syntax error")
     public static let notAnInteger = Self("ERR value is not an integer or out of range")
     public static let overflow = Self("ERR increment or decrement would overflow")
+    /// `DECRBY key -9223372036854775808`: the amount itself cannot be negated.
+    public static let decrementOverflow = Self("ERR decrement would overflow")
+    public static let invalidCursor = Self("ERR invalid cursor")
     public static let invalidUTF8 = Self("ERR value is not valid UTF-8")
     public static let databaseOutOfRange = Self("ERR DB index is out of range")
     public static let unsupportedProtocol = Self("NOPROTO unsupported protocol version")
