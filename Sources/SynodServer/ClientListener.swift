@@ -12,6 +12,7 @@ import SynodCore
 enum ClientListener {
     static func start(node: ReplicaNode<KVStore>, logger: Logger) async throws -> any Channel {
         let configuration = node.configuration
+        let started = NIODeadline.now()
         // A request the port takes must fit every later stage, or one write could stop
         // the leader (a WAL record too large) or stall replication (a frame too large).
         try configuration.checkLimits()
@@ -21,7 +22,8 @@ enum ClientListener {
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(ClientHandler(node: node, logger: logger))
+                    try channel.pipeline.syncOperations.addHandler(
+                        ClientHandler(node: node, logger: logger, started: started))
                 }
             }
         let channel = try await BindError.naming("client", port: configuration.clientPort) {
@@ -41,6 +43,8 @@ final class ClientHandler: ChannelInboundHandler {
 
     let node: ReplicaNode<KVStore>
     let logger: Logger
+    /// When the client port opened: INFO's uptime.
+    let started: NIODeadline
     var parser: RESPParser
     /// Answers not yet written, oldest first; nil while a command is still running.
     var slots: [RESPValue?] = []
@@ -49,9 +53,10 @@ final class ClientHandler: ChannelInboundHandler {
     var context: ChannelHandlerContext?
     var output: [UInt8] = []
 
-    init(node: ReplicaNode<KVStore>, logger: Logger) {
+    init(node: ReplicaNode<KVStore>, logger: Logger, started: NIODeadline = .now()) {
         self.node = node
         self.logger = logger
+        self.started = started
         let limits = node.configuration.limits
         self.parser = RESPParser(
             limits: RESPParser.Limits(
@@ -161,10 +166,12 @@ final class ClientHandler: ChannelInboundHandler {
             answer(helloReply(), in: slot)
         case .clientSetName, .clientSetInfo, .select:
             answer(.ok, in: slot)
-        case .command, .configGet:
+        case .command:
             answer(.array([]), in: slot)
-        case .info:
-            answer(.bulk(info()), in: slot)
+        case .configGet(let patterns):
+            answer(ConfigParameters.reply(to: patterns), in: slot)
+        case .info(let sections):
+            answer(.bulk(info(sections)), in: slot)
         case .leader:
             answer(node.raft.leaderID.map { .bulk("\($0.rawValue)") } ?? .nullBulkString, in: slot)
         case .status:
@@ -245,21 +252,6 @@ final class ClientHandler: ChannelInboundHandler {
             .bulk("id"), .integer(Int64(node.configuration.id.rawValue)), .bulk("mode"), .bulk("cluster"),
             .bulk("role"), .bulk(role), .bulk("modules"), .array([]),
         ])
-    }
-
-    private func info() -> String {
-        let raft = node.raft
-        let lines = [
-            "# Server", "redis_version:7.0.0", "synod_version:0.1.0", "synod_node:\(node.configuration.id.rawValue)",
-            "", "# Replication", "role:\(raft.role == .leader ? "master" : "slave")",
-            "synod_role:\(raft.role.rawValue)", "synod_term:\(raft.term.rawValue)",
-            "synod_leader:\(raft.leaderID.map { "\($0.rawValue)" } ?? "")",
-            "synod_commit_index:\(raft.commitIndex.rawValue)",
-            "synod_applied_index:\(node.state.appliedIndex.rawValue)",
-            "synod_last_index:\(raft.log.lastIndex.rawValue)", "", "# Keyspace",
-            "db0:keys=\(node.state.machine.keyCount),expires=0,avg_ttl=0", "",
-        ]
-        return lines.joined(separator: "\r\n")
     }
 
     /// `key=value` fields for scripts; new ones go at the end, so that none moves. `pid`

@@ -85,6 +85,74 @@ extension RealClusterTests {
         #expect(try two.call("KEYS", "*") == .array([]))
         #expect(try one.call("GET", "n") == .nullBulkString)
     }
+
+    @Test func configGetAndInfoAnswerWhatToolsRead() throws {
+        let cluster = try RealCluster.launch()
+        defer { cluster.stop() }
+        let leader = try #require(poll(timeout: 10) { cluster.leader() }, "no leader\n\(cluster.logTails())")
+        let follower = cluster.ids.first { $0 != leader.id }!
+        let client = try RESPClient(host: "127.0.0.1", port: cluster.node(follower).clientPort, timeout: 5)
+
+        #expect(try client.call("CONFIG", "GET", "save") == .array([.bulk("save"), .bulk("")]))
+        #expect(try client.call("CONFIG", "GET", "appendonly") == .array([.bulk("appendonly"), .bulk("yes")]))
+        #expect(
+            try client.call("CONFIG", "GET", "APPEND*", "appendonly")
+                == .array([.bulk("appendfsync"), .bulk("always"), .bulk("appendonly"), .bulk("yes")]))
+        #expect(try client.call("CONFIG", "GET", "maxmemory") == .array([]))
+
+        #expect(try client.call("SET", "k", "v") == .ok)
+        let all = try infoFields(client, [])
+        #expect(all["process_id"] == "\(cluster.node(follower).pid)")
+        #expect(all["tcp_port"] == "\(cluster.node(follower).clientPort)")
+        #expect(all["uptime_in_seconds"].flatMap { Int($0) }.map { $0 >= 0 } == true)
+        #expect(all["synod_version"] != nil && all["redis_version"] != nil)
+        #expect(all["role"] == "slave")
+        #expect(all["synod_leader"] == "\(leader.id)")
+        #expect(all["synod_leader_peer_address"] == "127.0.0.1:\(cluster.node(leader.id).peerPort)")
+        #expect(poll(timeout: 5) { try? infoFields(client, ["keyspace"])["db0"] } == "keys=1,expires=0,avg_ttl=0")
+
+        let leaderClient = try RESPClient(host: "127.0.0.1", port: cluster.node(leader.id).clientPort, timeout: 5)
+        let replication = try infoFields(leaderClient, ["replication"])
+        #expect(replication["role"] == "master")
+        #expect(replication["process_id"] == nil, "INFO replication shows only that section")
+        #expect(try client.call("INFO", "cpu") == .bulk(""))
+    }
+
+    /// `redis-benchmark` reads `CONFIG GET save` and `appendonly` before it starts and
+    /// warns when it cannot; a bounded run must print no warning and no error.
+    @Test(.enabled(if: RedisTool.path("redis-benchmark") != nil, "redis-benchmark is not installed (redis-tools)"))
+    func redisBenchmarkRunsWithoutAWarning() throws {
+        let cluster = try RealCluster.launch(size: 1)
+        defer { cluster.stop() }
+        try #require(poll(timeout: 10) { cluster.leader() } != nil, "no leader\n\(cluster.logTails())")
+        let arguments = [
+            "-h", "127.0.0.1", "-p", "\(cluster.node(1).clientPort)", "-n", "2000", "-c", "8", "-t",
+            "set,get,incr,mset",
+            "-q",
+        ]
+        let run = try RedisTool.run(RedisTool.path("redis-benchmark")!, arguments, timeout: 120)
+        print("redis-benchmark \(arguments.joined(separator: " ")):\n\(run.output)")
+        #expect(run.status == 0)
+        #expect(!run.output.contains("WARNING"), "\(run.output)")
+        #expect(!run.output.contains("ERROR"), "\(run.output)")
+        let lines = run.output.split(whereSeparator: { $0 == "\n" || $0 == "\r" }).filter {
+            $0.contains("requests per second")
+        }
+        for test in ["SET", "GET", "INCR", "MSET"] {
+            #expect(lines.contains { $0.hasPrefix(test) }, "no result for \(test): \(run.output)")
+        }
+    }
+
+    /// `INFO` as `name:value` fields, the section headers and blank lines left out.
+    private func infoFields(_ client: RESPClient, _ sections: [String]) throws -> [String: String] {
+        guard case .bulkString(let bytes?) = try client.call(["INFO"] + sections) else { return [:] }
+        var fields: [String: String] = [:]
+        for line in String(decoding: bytes, as: UTF8.self).split(separator: "\r\n") where !line.hasPrefix("#") {
+            let parts = line.split(separator: ":", maxSplits: 1)
+            if parts.count == 2 { fields[String(parts[0])] = String(parts[1]) }
+        }
+        return fields
+    }
 }
 
 /// The Redis command-line tools (Debian's `redis-tools`), run as a user runs them.

@@ -29,8 +29,9 @@ public enum ClientCommand: Hashable, Sendable {
     /// `COMMAND [subcommand ...]` (`redis-cli` asks for `COMMAND DOCS`); the subcommand is
     /// lowercased. The server answers an empty array.
     case command(subcommand: String?)
-    /// `CONFIG GET pattern...` (`redis-benchmark` asks at start); the server answers an
-    /// empty array: Synod has no Redis configuration parameters.
+    /// `CONFIG GET pattern...` (`redis-benchmark` asks for `save` and `appendonly` at
+    /// start): the few parameters that describe Synod in Redis's terms, as name/value
+    /// pairs; a pattern that matches none adds nothing.
     case configGet(patterns: [String])
     /// `SELECT 0`: the one database there is; other indexes are refused at parsing.
     case select
