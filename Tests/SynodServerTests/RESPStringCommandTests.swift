@@ -72,6 +72,7 @@ import Testing
         #expect(try parse("FLUSHALL", "SYNC") == .write(.removeAll))
         #expect(try parse("FLUSHDB") == .write(.removeAll), "one database: FLUSHDB is FLUSHALL")
         #expect(error("FLUSHALL", "NOW") == "ERR syntax error")
+        #expect(error("FLUSHALL", "ASYNC", "x") == "ERR syntax error", "Redis words extra arguments so too")
     }
 
     @Test func keySpaceReads() throws {
@@ -102,7 +103,7 @@ import Testing
             (["GETSET", "k"], "getset"), (["GETDEL"], "getdel"), (["SETNX", "k"], "setnx"), (["MSET"], "mset"),
             (["MSET", "a"], "mset"), (["MSET", "a", "1", "b"], "mset"), (["MSETNX", "a"], "msetnx"),
             (["DBSIZE", "x"], "dbsize"), (["KEYS"], "keys"), (["KEYS", "a", "b"], "keys"), (["SCAN"], "scan"),
-            (["FLUSHALL", "ASYNC", "x"], "flushall"), (["SYNOD.EXEC", "1", "1", "MSET", "a"], "mset"),
+            (["SYNOD.EXEC", "1", "1", "MSET", "a"], "mset"),
         ])
     func wrongArityIsWordedLikeRedis(words: [String], name: String) {
         #expect(throws: ClientCommandError("ERR wrong number of arguments for '\(name)' command")) {

@@ -175,8 +175,9 @@ extension ClientCommand {
             )
         case "flushall", "flushdb":
             // ASYNC and SYNC change only how Redis frees memory; the answer is the same.
-            try arguments.expect(count: 1...2)
-            if arguments.count == 2, !["ASYNC", "SYNC"].contains(try arguments.uppercased(1)) { throw .syntax }
+            // Anything else, extra arguments included, is a syntax error, as in Redis.
+            let option = arguments.count == 2 ? try arguments.uppercased(1) : nil
+            guard arguments.count == 1 || option == "ASYNC" || option == "SYNC" else { throw .syntax }
             return .removeAll
         case "synod.session":
             try arguments.expect(count: 1...1)
