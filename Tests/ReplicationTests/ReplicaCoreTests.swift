@@ -162,3 +162,47 @@ import Testing
         #expect(core.stopped != nil)
     }
 }
+
+/// Read ids are unique across restarts: a ReadIndex answer still in flight from a
+/// server's previous run must not be taken for a read of its new run.
+@Suite struct ReadIDAcrossRestartsTests {
+    @Test func anAnswerToTheRunBeforeARestartDoesNotServeANewRead() throws {
+        var cluster = ReplicaCluster()
+        let elected = cluster.electLeader()
+        let leader = try #require(elected)
+        let follower = try #require(cluster.members.first { $0 != leader })
+        let term = try #require(cluster.replicas[leader]).consensus.term
+        cluster.step(follower) { core, now, out in core.read(token: 7, at: now, into: &out) }
+        let before = try #require(Self.readRequestIDs(&cluster, from: follower).last)
+        // The follower restarts: a new run of the replica over the same server.
+        cluster.replicas[follower] = try ReplicaCluster.Core(
+            consensus: RaftNode(
+                id: follower, members: cluster.members, now: cluster.now,
+                random: SeededGenerator(seed: 11, stream: UInt64(follower.rawValue))),
+            snapshot: nil, options: ReplicaOptions(), now: cluster.now,
+            random: SeededGenerator(seed: 21, stream: UInt64(follower.rawValue)))
+        cluster.wakeAt[follower] = nil
+        for _ in 0..<20 where cluster.replicas[follower]?.consensus.leaderID != leader {
+            cluster.advance(.milliseconds(5))
+        }
+        cluster.cut.insert([follower, leader])
+        cluster.step(follower) { core, now, out in core.read(token: 8, at: now, into: &out) }
+        let after = try #require(Self.readRequestIDs(&cluster, from: follower).last)
+        #expect(after != before, "the new run numbered its read as the old run did")
+        // The answer to the old run's read arrives now.
+        let stale = Envelope(
+            from: leader, to: follower,
+            message: RaftMessage.readIndexResponse(ReadIndexResponse(term: term, id: before, index: .zero)))
+        cluster.step(follower) { core, now, out in core.receive(stale, at: now, into: &out) }
+        #expect(cluster.reads[8] == nil, "an answer meant for the previous run served a new read")
+    }
+
+    /// Takes the ReadIndex requests `id` sent and returns their read ids.
+    static func readRequestIDs(_ cluster: inout ReplicaCluster, from id: NodeID) -> [UInt64] {
+        let sent = cluster.messages.filter { $0.from == id }
+        cluster.messages.removeAll { $0.from == id }
+        return sent.compactMap {
+            if case .readIndexRequest(let request) = $0.message { return request.id } else { return nil }
+        }
+    }
+}
