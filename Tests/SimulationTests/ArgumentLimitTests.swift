@@ -220,7 +220,7 @@ import Testing
     static func expectRefused(_ refusal: Refusal) throws {
         let binary = try #require(
             SynodProcess.binary, Comment(rawValue: SynodProcess.missingBinaryMessage))
-        let outcome = try run(binary, refusal.arguments)
+        let outcome = try SynodProcess.run(binary, refusal.arguments, deadline: Self.deadline)
         let described = Comment(
             rawValue:
                 "\(refusal.testDescription): exit \(outcome.status)\(outcome.timedOut ? " (killed: still running)" : "")\n"
@@ -234,53 +234,5 @@ import Testing
         for trap in ["Fatal error", "Stack dump", "backtrace", "Crash", "precondition"] {
             #expect(!outcome.errors.contains(trap), described)
         }
-    }
-
-    struct Outcome {
-        var status: Int32
-        var timedOut: Bool
-        var output: String
-        var errors: String
-    }
-
-    /// Runs `binary` with `arguments`, output to files, and kills it after `deadline`.
-    static func run(_ binary: URL, _ arguments: [String]) throws -> Outcome {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "synod-limits-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let outputURL = directory.appendingPathComponent("stdout")
-        let errorURL = directory.appendingPathComponent("stderr")
-        for url in [outputURL, errorURL] {
-            guard FileManager.default.createFile(atPath: url.path, contents: nil) else {
-                throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: url.path])
-            }
-        }
-        let output = try FileHandle(forWritingTo: outputURL)
-        let errors = try FileHandle(forWritingTo: errorURL)
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
-        process.standardOutput = output
-        process.standardError = errors
-        process.standardInput = FileHandle.nullDevice
-        let exited = DispatchSemaphore(value: 0)
-        process.terminationHandler = { _ in exited.signal() }
-        try process.run()
-        var timedOut = false
-        if exited.wait(timeout: .now() + deadline) == .timedOut {
-            timedOut = true
-            process.terminate()
-            if exited.wait(timeout: .now() + 10) == .timedOut {
-                kill(process.processIdentifier, SIGKILL)
-                exited.wait()
-            }
-        }
-        try output.close()
-        try errors.close()
-        return Outcome(
-            status: process.terminationStatus, timedOut: timedOut,
-            output: String(decoding: try Data(contentsOf: outputURL), as: UTF8.self),
-            errors: String(decoding: try Data(contentsOf: errorURL), as: UTF8.self))
     }
 }

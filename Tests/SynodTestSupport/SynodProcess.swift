@@ -6,6 +6,8 @@ public struct SynodOutcome: Sendable {
     /// Standard output, byte for byte.
     public var bytes: Data
     public var errors: String
+    /// Killed at the run's deadline, still running.
+    public var timedOut = false
 
     public var output: String { String(decoding: bytes, as: UTF8.self) }
 
@@ -54,8 +56,11 @@ public enum SynodProcess {
     }
 
     /// Runs `binary` with `arguments`. Output goes to files, not pipes, so a long trace
-    /// cannot fill a pipe and stall the child.
-    public static func run(_ binary: URL, _ arguments: [String]) throws -> SynodOutcome {
+    /// cannot fill a pipe and stall the child. With a `deadline`, a run still going then
+    /// is terminated (killed 10 s later if need be) and marked `timedOut`.
+    public static func run(_ binary: URL, _ arguments: [String], deadline: TimeInterval? = nil) throws
+        -> SynodOutcome
+    {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("synod-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -75,13 +80,25 @@ public enum SynodProcess {
         process.standardOutput = output
         process.standardError = errors
         process.standardInput = FileHandle.nullDevice
+        let exited = DispatchSemaphore(value: 0)
+        process.terminationHandler = { _ in exited.signal() }
         try process.run()
-        process.waitUntilExit()
+        var timedOut = false
+        if let deadline, exited.wait(timeout: .now() + deadline) == .timedOut {
+            timedOut = true
+            process.terminate()
+            if exited.wait(timeout: .now() + 10) == .timedOut {
+                kill(process.processIdentifier, SIGKILL)
+                exited.wait()
+            }
+        } else if deadline == nil {
+            exited.wait()
+        }
         try output.close()
         try errors.close()
         return SynodOutcome(
             status: process.terminationStatus,
             bytes: try Data(contentsOf: outputURL),
-            errors: String(decoding: try Data(contentsOf: errorURL), as: UTF8.self))
+            errors: String(decoding: try Data(contentsOf: errorURL), as: UTF8.self), timedOut: timedOut)
     }
 }
