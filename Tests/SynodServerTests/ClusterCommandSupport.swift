@@ -27,6 +27,7 @@ func runCapturing(_ binary: URL, _ arguments: [String], timeout: Double = 60) th
         waitpid(pid, &status, 0)
         throw RealClusterError("synod \(arguments.joined(separator: " ")) did not finish in \(timeout) s")
     }
+    // WIFEXITED / WEXITSTATUS are macros Swift does not import.
     let code = status & 0x7F == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
     return CommandOutcome(
         status: code, output: (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "",

@@ -208,22 +208,8 @@ final class RealCluster {
 /// launch would seem to run until the servers exit. The child here inherits only
 /// standard input, output and error.
 func runSynod(_ binary: URL, _ arguments: [String], timeout: Double = 60) throws -> (status: Int32, errors: String) {
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("synod-run-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: directory) }
-    let outputPath = directory.appendingPathComponent("stdout").path
-    let errorPath = directory.appendingPathComponent("stderr").path
-    let pid = try spawnSynod(binary, arguments, output: outputPath, errors: errorPath, append: false)
-    var status: Int32 = 0
-    let exited = poll(timeout: timeout, interval: 10_000) { waitpid(pid, &status, WNOHANG) == pid ? true : nil }
-    if exited == nil {
-        kill(pid, SIGKILL)
-        waitpid(pid, &status, 0)
-        throw RealClusterError("synod \(arguments.joined(separator: " ")) did not finish in \(timeout) s")
-    }
-    // WIFEXITED / WEXITSTATUS are macros Swift does not import.
-    let code = status & 0x7F == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
-    return (code, (try? String(contentsOfFile: errorPath, encoding: .utf8)) ?? "")
+    let outcome = try runCapturing(binary, arguments, timeout: timeout)
+    return (outcome.status, outcome.errors)
 }
 
 /// Starts `synod` with `arguments`, standard output to `output` and standard error to
