@@ -5,12 +5,12 @@ import SynodCore
 public enum KVReply: Hashable, Sendable {
     /// The answer to `get`: the value, and its version (the log index of the key's
     /// last write); both `nil` when the key is absent (Versioned Value).
-    case value(String?, version: LogIndex?)
+    case value(ByteString?, version: LogIndex?)
     /// The answer to `put` and `delete`.
     case done
     /// The answer to `cas`; `current` is the key's value after the operation: `to`
     /// when it succeeded, the unchanged value when it did not.
-    case cas(succeeded: Bool, current: String?)
+    case cas(succeeded: Bool, current: ByteString?)
     /// The answer to `openSession`: the new session's id, the index of its entry.
     case sessionOpened(id: UInt64)
     /// The session is unknown or expired; the client must open a new one.
@@ -73,14 +73,14 @@ extension KVReply {
         switch self {
         case .value(let value, let version):
             writer.writeByte(Tag.value.rawValue)
-            writer.writeOptional(value) { $0.writeString($1) }
+            writer.writeOptional(value) { $0.writeByteString($1.bytes) }
             writer.writeOptional(version) { $0.writeVarint($1.rawValue) }
         case .done:
             writer.writeByte(Tag.done.rawValue)
         case .cas(let succeeded, let current):
             writer.writeByte(Tag.cas.rawValue)
             writer.writeBool(succeeded)
-            writer.writeOptional(current) { $0.writeString($1) }
+            writer.writeOptional(current) { $0.writeByteString($1.bytes) }
         case .sessionOpened(let id):
             writer.writeByte(Tag.sessionOpened.rawValue)
             writer.writeVarint(id)
@@ -106,7 +106,9 @@ extension KVReply {
         guard let tag = Tag(rawValue: byte) else { throw .unknownTag(byte, offset: start) }
         switch tag {
         case .value:
-            let value = try reader.readOptional { reader throws(BinaryDecodingError) in try reader.readString() }
+            let value = try reader.readOptional { reader throws(BinaryDecodingError) in
+                ByteString(try reader.readByteString())
+            }
             let version = try reader.readOptional { reader throws(BinaryDecodingError) in
                 LogIndex(try reader.readVarint())
             }
@@ -115,7 +117,9 @@ extension KVReply {
             self = .done
         case .cas:
             let succeeded = try reader.readBool()
-            let current = try reader.readOptional { reader throws(BinaryDecodingError) in try reader.readString() }
+            let current = try reader.readOptional { reader throws(BinaryDecodingError) in
+                ByteString(try reader.readByteString())
+            }
             self = .cas(succeeded: succeeded, current: current)
         case .sessionOpened:
             self = .sessionOpened(id: try reader.readVarint())

@@ -22,7 +22,7 @@ extension KVStore {
         case .append(let key, let suffix):
             let value = (values[key]?.value ?? "") + suffix
             values[key] = VersionedValue(value: value, version: index)
-            return .integer(Int64(value.utf8.count))
+            return .integer(Int64(value.count))
         case .increment(let key, let amount):
             return increment(key, by: amount, at: index)
         case .putIf(let key, let value, let exists):
@@ -55,7 +55,7 @@ extension KVStore {
         }
     }
 
-    private mutating func increment(_ key: String, by amount: Int64, at index: LogIndex) -> KVReply {
+    private mutating func increment(_ key: ByteString, by amount: Int64, at index: LogIndex) -> KVReply {
         var current: Int64 = 0
         if let value = values[key]?.value {
             guard let parsed = Self.canonicalInteger(value) else { return .failed(.notAnInteger) }
@@ -63,14 +63,16 @@ extension KVStore {
         }
         let (sum, overflow) = current.addingReportingOverflow(amount)
         guard !overflow else { return .failed(.overflow) }
-        values[key] = VersionedValue(value: String(sum), version: index)
+        values[key] = VersionedValue(value: ByteString(String(sum)), version: index)
         return .integer(sum)
     }
 
-    /// The `Int64` whose decimal form is exactly `text` (so `"+1"`, `"01"`, `"-0"` and
+    /// The `Int64` whose decimal form is exactly `bytes` (so `"+1"`, `"01"`, `"-0"` and
     /// `" 1"` are not integers, as in Redis), or `nil`.
-    static func canonicalInteger(_ text: String) -> Int64? {
-        guard text.utf8.count <= 20, let value = Int64(text), String(value) == text else { return nil }
+    static func canonicalInteger(_ bytes: ByteString) -> Int64? {
+        guard bytes.count <= 20, let text = bytes.text, let value = Int64(text), String(value) == text else {
+            return nil
+        }
         return value
     }
 }

@@ -4,7 +4,7 @@ extension KVStore {
     /// The keys that match `pattern`, sorted (KEYS).
     ///
     /// - Complexity: O(n log n) in keys, plus the matching.
-    public func keys(matching pattern: KeyPattern) -> [String] {
+    public func keys(matching pattern: KeyPattern) -> [ByteString] {
         let everything = pattern.matchesEverything
         return values.keys.filter { everything || pattern.matches($0) }.sorted()
     }
@@ -21,10 +21,10 @@ extension KVStore {
     ///
     /// - Complexity: O(n + m log m), for n keys of which m are at or past the cursor.
     public func scan(from cursor: UInt64, count: Int, matching pattern: KeyPattern?) -> (
-        cursor: UInt64, keys: [String]
+        cursor: UInt64, keys: [ByteString]
     ) {
         precondition(count > 0, "a scan step takes at least one key")
-        var ahead = values.keys.compactMap { key -> (position: UInt64, key: String)? in
+        var ahead = values.keys.compactMap { key -> (position: UInt64, key: ByteString)? in
             let position = Self.scanPosition(key)
             return position >= cursor ? (position, key) : nil
         }
@@ -37,11 +37,11 @@ extension KVStore {
         return (next, Array(keys))
     }
 
-    /// Where a key lies in a scan: FNV-1a of its UTF-8 bytes, never 0 (the cursor that
+    /// Where a key lies in a scan: FNV-1a of its bytes, never 0 (the cursor that
     /// starts and ends a walk).
-    static func scanPosition(_ key: String) -> UInt64 {
+    static func scanPosition(_ key: ByteString) -> UInt64 {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in key.utf8 {
+        for byte in key.bytes {
             hash ^= UInt64(byte)
             hash = hash &* 0x0000_0100_0000_01B3
         }

@@ -1,8 +1,10 @@
 import SynodCore
 
 extension KVStore {
-    /// The format version written first; bumped when the layout changes.
-    static let snapshotFormatVersion: UInt8 = 1
+    /// The format version written first; bumped when the layout changes. Version 1 held
+    /// UTF-8 keys sorted as `String`s; version 2 holds any bytes, keys sorted by bytes.
+    /// Both decode, so a data directory written before keeps its state.
+    static let snapshotFormatVersion: UInt8 = 2
 
     /// The whole state as bytes, for log compaction and for comparing replicas. Keys
     /// and sessions are written in sorted order, so equal states give equal bytes.
@@ -17,8 +19,8 @@ extension KVStore {
         writer.writeVarint(UInt64(values.count))
         for key in values.keys.sorted() {
             let entry = values[key]!
-            writer.writeString(key)
-            writer.writeString(entry.value)
+            writer.writeByteString(key.bytes)
+            writer.writeByteString(entry.value.bytes)
             writer.writeVarint(entry.version.rawValue)
         }
         let sortedSessions = sessions.sortedByID
@@ -39,7 +41,7 @@ extension KVStore {
     public init(snapshot bytes: [UInt8]) throws(BinaryDecodingError) {
         var reader = BinaryReader(bytes)
         let version = try reader.readByte()
-        guard version == Self.snapshotFormatVersion else { throw .unknownVersion(version) }
+        guard version == 1 || version == Self.snapshotFormatVersion else { throw .unknownVersion(version) }
         let applied = LogIndex(try reader.readVarint())
         var offset = reader.offset
         let timeout = TimeSpan(nanoseconds: try reader.readInteger(Int64.self))
@@ -53,14 +55,14 @@ extension KVStore {
 
         let keyCount = try reader.readCount()
         values.reserveCapacity(keyCount)
-        var previousKey: String?
+        var previousKey: ByteString?
         for _ in 0..<keyCount {
             offset = reader.offset
-            let key = try reader.readString()
-            guard previousKey.map({ $0 < key }) ?? true else {
+            let key = ByteString(version == 1 ? Array(try reader.readString().utf8) : try reader.readByteString())
+            guard previousKey.map({ Self.precedes($0, key, formatVersion: version) }) ?? true else {
                 throw .invalidValue("keys out of order", offset: offset)
             }
-            let value = try reader.readString()
+            let value = ByteString(version == 1 ? Array(try reader.readString().utf8) : try reader.readByteString())
             offset = reader.offset
             let version = LogIndex(try reader.readVarint())
             guard version > .zero && version <= applied else {
@@ -93,5 +95,12 @@ extension KVStore {
         }
         sessions = SessionTable(restoring: restored)
         try reader.expectEnd()
+    }
+
+    /// Whether `first` comes before `second` in the key order of a snapshot of
+    /// `formatVersion`: `String` order in version 1, byte order since.
+    private static func precedes(_ first: ByteString, _ second: ByteString, formatVersion: UInt8) -> Bool {
+        guard formatVersion == 1 else { return first < second }
+        return String(decoding: first.bytes, as: UTF8.self) < String(decoding: second.bytes, as: UTF8.self)
     }
 }

@@ -24,7 +24,7 @@ public struct KVStore: Sendable {
     /// the maximum keeps time from going back when a new leader's clock is behind.
     public internal(set) var latestTime: Instant?
 
-    var values: [String: VersionedValue] = [:]
+    var values: [ByteString: VersionedValue] = [:]
     var sessions = SessionTable()
 
     public init(sessionTimeout: TimeSpan = KVStore.defaultSessionTimeout) {
@@ -39,7 +39,7 @@ public struct KVStore: Sendable {
 
     /// The local value of `key` and its version, for read paths that bypass the log.
     /// Only as fresh as `appliedIndex`.
-    public func read(_ key: String) -> (value: String?, version: LogIndex?) {
+    public func read(_ key: ByteString) -> (value: ByteString?, version: LogIndex?) {
         let entry = values[key]
         return (entry?.value, entry?.version)
     }

@@ -18,8 +18,8 @@ public struct KeyPattern: Hashable, Sendable {
     /// Whether the pattern is `*` (any run of stars): every key matches.
     public var matchesEverything: Bool { !bytes.isEmpty && bytes.allSatisfy { $0 == Self.star } }
 
-    public func matches(_ key: String) -> Bool {
-        matches(Array(key.utf8))
+    public func matches(_ key: ByteString) -> Bool {
+        matches(key.bytes)
     }
 
     /// - Complexity: O(p × k) in the pattern's and the key's lengths: after a `*`, only

@@ -4,6 +4,6 @@ import SynodCore
 /// it. Replicas agree on the index, so a version names one write everywhere, and a
 /// reader can tell which write it saw.
 struct VersionedValue: Hashable, Sendable {
-    var value: String
+    var value: ByteString
     var version: LogIndex
 }

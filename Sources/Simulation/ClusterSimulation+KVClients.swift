@@ -20,7 +20,7 @@ extension ClusterSimulation {
         var mayHaveApplied = false
         var opening = false
         /// The last value this client saw per key, to make compare-and-swaps plausible.
-        var lastSeen: [String: String] = [:]
+        var lastSeen: [ByteString: ByteString] = [:]
     }
 
     var kv: KVWorkload { options.workload! }
@@ -54,7 +54,7 @@ extension ClusterSimulation {
     func isSessionless(_ client: Int) -> Bool { client >= kv.clients - kv.sessionlessClients }
 
     mutating func randomOperation(client: Int, _ state: inout KVClient) -> ClientOperation {
-        let key = "k\(clientRandom.next(upperBound: UInt64(kv.keys)))"
+        let key: ByteString = "k\(clientRandom.next(upperBound: UInt64(kv.keys)))"
         let command: KVCommand
         if clientRandom.chance(kv.readShare) {
             command = .get(key: key)
@@ -62,7 +62,7 @@ extension ClusterSimulation {
             if kv.readMode == .log { state.sequence += 1 }
         } else {
             state.sequence += 1
-            let tag = "\(client + 1).\(state.sequence)"
+            let tag: ByteString = "\(client + 1).\(state.sequence)"
             switch clientRandom.next(upperBound: 100 as UInt64) {
             case 0..<35: command = .put(key: key, value: tag)
             case 35..<60: command = .append(key: key, suffix: "[\(tag)]")
@@ -141,7 +141,7 @@ extension ClusterSimulation {
         replicaRead(token: token, on: slot)
     }
 
-    mutating func finishRead(client: Int, operation: Int, value: String?) {
+    mutating func finishRead(client: Int, operation: Int, value: ByteString?) {
         guard kvClients[client].operation == operation, var current = kvClients[client].current else { return }
         current.value = value
         complete(client: client, current, status: .ok)

@@ -13,7 +13,7 @@ extension ClusterSimulation {
         var client: Int
         var operation: Int
         /// The key of a read; nil for a write.
-        var readKey: String?
+        var readKey: ByteString?
     }
 
     /// Carries the answers the replica at `slot` gave in this step back to the clients.

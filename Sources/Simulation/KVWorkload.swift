@@ -61,7 +61,7 @@ public struct ClientOperation: Sendable, Equatable {
     public var returned: Int64?
     public var status: Status
     /// What a get read, or a cas found; nil when absent or unknown.
-    public var value: String?
+    public var value: ByteString?
     /// Whether a cas succeeded.
     public var casSucceeded: Bool?
 }
@@ -70,25 +70,25 @@ extension ClientOperation {
     /// The operation in the checker's history format.
     public var historyOperation: HistoryOperation {
         var operation = HistoryOperation(
-            client: client, op: .get, key: command.key ?? "", call: call, return: returned,
+            client: client, op: .get, key: command.key?.description ?? "", call: call, return: returned,
             status: HistoryOperation.Status(rawValue: status.rawValue)!)
         switch command {
         case .put(_, let value):
             operation.op = .put
-            operation.value = value
+            operation.value = value.description
         case .get:
             operation.op = .get
-            operation.value = value
+            operation.value = value?.description
         case .delete:
             operation.op = .delete
         case .cas(_, let from, let to):
             operation.op = .cas
-            operation.from = from
-            operation.to = to
+            operation.from = from?.description
+            operation.to = to?.description
             operation.ok = casSucceeded
         case .append(_, let suffix):
             operation.op = .append
-            operation.value = suffix
+            operation.value = suffix.description
         case .openSession:
             break
         case .increment, .putIf, .remove, .putAll, .getAndPut, .getAndDelete, .removeAll:

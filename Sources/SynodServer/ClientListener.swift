@@ -194,7 +194,7 @@ final class ClientHandler: ChannelInboundHandler {
                 })
         case .strlen(let key):
             node.read(
-                { $0.read(key).value?.utf8.count ?? 0 },
+                { $0.read(key).value?.count ?? 0 },
                 done: { [self] length in answer(length.map { .integer(Int64($0)) } ?? noReadPoint, in: slot, kind: .get)
                 })
         case .dbsize:

@@ -49,6 +49,14 @@ public final class RESPClient {
         return try receive()
     }
 
+    /// Sends one command whose words are any bytes (binary keys and values).
+    public func call(bytes words: [[UInt8]]) throws -> RESPValue {
+        var bytes: [UInt8] = []
+        RESPEncoder.encode(.array(words.map { .bulkString($0) }), into: &bytes)
+        try send(bytes)
+        return try receive()
+    }
+
     /// Sends raw bytes, as they are (for tests that speak garbage).
     public func send(_ bytes: [UInt8]) throws {
         var sent = 0

@@ -13,6 +13,10 @@ struct KVClientCommand: ParsableCommand {
             synod kv put KEY VALUE · synod kv get KEY · synod kv del KEY · synod kv cas KEY FROM TO. \
             In a cas, --from-absent stands for FROM (the key must not exist) and --to-absent for TO (the \
             key is deleted); an empty FROM or TO is the empty string, a value like any other. \
+            Keys and values are bytes: get writes the value's exact bytes to standard output, then a \
+            newline, whatever they are (pipe it to a file or `head -c -1` to drop the newline); KEY, \
+            VALUE, FROM and TO are taken as the UTF-8 bytes of the words given (for binary input, use \
+            `redis-cli -x SET KEY < FILE`). \
             Exit status: 0 done, 1 when get finds no key (nothing is printed) or a cas did not apply, \
             2 on bad arguments or when no server answered in time.
             """
@@ -68,7 +72,8 @@ struct KVClientCommand: ParsableCommand {
                     print("synod kv: \(words[0]) is absent", to: &standardError)
                     throw ExitCode(1)
                 }
-                print(Self.show(answer))
+                guard case .bulkString(let value?) = answer else { return print(Self.show(answer)) }
+                StandardStream.output.write(bytes: value + [UInt8(ascii: "\n")])
             case "put":
                 print(Self.show(try session.exec(["SET", words[0], words[1]])))
             case "del":

@@ -24,6 +24,11 @@ struct StandardStream: TextOutputStream, Sendable {
         var string = string
         string.withUTF8 { writeAll(descriptor, UnsafeRawBufferPointer($0)) }
     }
+
+    /// Writes bytes as they are, for values that need not be text.
+    func write(bytes: [UInt8]) {
+        bytes.withUnsafeBytes { writeAll(descriptor, $0) }
+    }
 }
 
 /// Collects text and writes it in large blocks: millions of trace lines should cost

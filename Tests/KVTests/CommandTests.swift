@@ -142,7 +142,8 @@ import Testing
     }
 
     @Test(arguments: ["abc", "", "+1", "01", "-0", " 1", "1 ", "1.5", "9223372036854775808", "0x10", "١"])
-    func incrementRefusesAValueThatIsNotACanonicalInteger(value: String) {
+    func incrementRefusesAValueThatIsNotACanonicalInteger(text: String) {
+        let value = ByteString(text)
         var replica = Replica()
         replica.apply(.put(key: "n", value: value))
         #expect(replica.apply(.increment(key: "n", by: 1)) == .failed(.notAnInteger))
@@ -151,13 +152,13 @@ import Testing
 
     @Test func incrementRefusesOverflowInBothDirections() {
         var replica = Replica()
-        replica.apply(.put(key: "max", value: String(Int64.max)))
-        replica.apply(.put(key: "min", value: String(Int64.min)))
+        replica.apply(.put(key: "max", value: "\(Int64.max)"))
+        replica.apply(.put(key: "min", value: "\(Int64.min)"))
         #expect(replica.apply(.increment(key: "max", by: 1)) == .failed(.overflow))
         #expect(replica.apply(.increment(key: "min", by: -1)) == .failed(.overflow))
         #expect(replica.apply(.increment(key: "absent", by: .min)) == .integer(.min))
-        #expect(replica.store.read("max") == (String(Int64.max), 1))
-        #expect(replica.store.read("min") == (String(Int64.min), 2))
+        #expect(replica.store.read("max") == ("\(Int64.max)", 1))
+        #expect(replica.store.read("min") == ("\(Int64.min)", 2))
     }
 
     // MARK: Conditional put (SET NX / SET XX)

@@ -6,7 +6,7 @@ import Testing
 /// does to the keys and answers, as Redis's string commands do.
 @Suite struct RedisStringCommandTests {
     private func pairs(_ list: KeyValuePairs<String, String>) -> [KeyValuePair] {
-        list.map { KeyValuePair(key: $0.key, value: $0.value) }
+        list.map { KeyValuePair(key: ByteString($0.key), value: ByteString($0.value)) }
     }
 
     @Test func putAllWritesEveryPairAtOneIndexAndALaterDuplicateWins() {
@@ -89,19 +89,19 @@ import Testing
     /// whatever is written and deleted in between.
     @Test func aScanReturnsEveryKeyPresentThroughoutTheWalkDespiteChurn() {
         var replica = Replica()
-        let stable = (0..<300).map { "stable:\($0)" }
+        let stable: [ByteString] = (0..<300).map { "stable:\($0)" }
         replica.apply(.putAll(pairs: stable.map { KeyValuePair(key: $0, value: "") }, ifAllAbsent: false))
         var random = SeededGenerator(seed: 5)
-        var seen: [String: Int] = [:]
+        var seen: [ByteString: Int] = [:]
         var cursor: UInt64 = 0
         var steps = 0
         repeat {
             let (next, keys) = replica.store.scan(from: cursor, count: 7, matching: nil)
             for key in keys { seen[key, default: 0] += 1 }
             // Churn: add and remove other keys between the steps.
-            let churn = (0..<5).map { _ in "churn:\(random.int(0...99))" }
+            let churn: [ByteString] = (0..<5).map { _ in "churn:\(random.int(0...99))" }
             replica.apply(.putAll(pairs: churn.map { KeyValuePair(key: $0, value: "") }, ifAllAbsent: false))
-            replica.apply(.remove(keys: (0..<5).map { _ in "churn:\(random.int(0...99))" }))
+            replica.apply(.remove(keys: (0..<5).map { _ in ByteString("churn:\(random.int(0...99))") }))
             cursor = next
             steps += 1
         } while cursor != 0 && steps < 1_000
@@ -113,7 +113,7 @@ import Testing
     @Test func scanFiltersAfterChoosingAndNeverSplitsAPosition() {
         var replica = Replica()
         replica.apply(.putAll(pairs: (0..<50).map { KeyValuePair(key: "k\($0)", value: "") }, ifAllAbsent: false))
-        var matched: [String] = []
+        var matched: [ByteString] = []
         var cursor: UInt64 = 0
         var steps = 0
         repeat {

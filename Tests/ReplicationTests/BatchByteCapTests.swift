@@ -28,7 +28,7 @@ import Testing
         cluster.settle()
         // Five writes of about 3,000 bytes arrive before the batch is flushed: two fit in
         // 8,000 bytes, three do not.
-        let value = String(repeating: "v", count: 3_000)
+        let value = ByteString(String(repeating: "v", count: 3_000))
         for token in 1...5 as ClosedRange<UInt64> {
             cluster.write(.put(key: "k\(token)", value: value), token: token, on: leader)
         }
@@ -54,10 +54,11 @@ import Testing
         cluster.settle()
         let base = KVRequest(command: .put(key: "k", value: ""), time: cluster.now).encoded().count
         let atLimit = KVRequest(
-            command: .put(key: "k", value: String(repeating: "a", count: 4_000 - base - 1)), time: cluster.now)
+            command: .put(key: "k", value: ByteString(String(repeating: "a", count: 4_000 - base - 1))),
+            time: cluster.now)
         try #require(atLimit.encoded().count == 4_000)
         var over = atLimit
-        over.command = .put(key: "k", value: String(repeating: "b", count: 4_000 - base))
+        over.command = .put(key: "k", value: ByteString(String(repeating: "b", count: 4_000 - base)))
         try #require(over.encoded().count == 4_001)
 
         for (token, id) in [(1, leader), (2, follower)] as [(UInt64, NodeID)] {

@@ -99,7 +99,7 @@ struct ReplicaCluster {
         step(id) { core, now, out in core.write(request, token: token, at: now, into: &out) }
     }
 
-    func value(_ key: String, on id: NodeID) -> String? { replicas[id]!.state.machine.read(key).value }
+    func value(_ key: ByteString, on id: NodeID) -> ByteString? { replicas[id]!.state.machine.read(key).value }
 
     static func reply(_ outcome: WriteOutcome?) -> KVReply? {
         guard case .reply(let bytes) = outcome else { return nil }

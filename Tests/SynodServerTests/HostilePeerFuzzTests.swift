@@ -232,7 +232,8 @@ struct HostileCluster {
         let leader = cluster.electLeader()!
         for token in 1...14 {
             cluster.write(
-                .put(key: "k\(token % 5)", value: String(repeating: "v", count: token)), token: 9_000 + UInt64(token),
+                .put(key: "k\(token % 5)", value: ByteString(String(repeating: "v", count: token))),
+                token: 9_000 + UInt64(token),
                 on: leader)
             cluster.settle()
         }

@@ -178,17 +178,24 @@ import Testing
                 == "ERR value is not an integer or out of range")
     }
 
-    @Test func keysAndValuesMustBeUTF8ButPingMessagesNeedNot() throws {
+    @Test func keysAndValuesAreAnyBytes() throws {
         let invalid: [UInt8] = [0xC3, 0x28]
-        for arguments in [
-            [utf8("GET"), invalid], [utf8("SET"), utf8("k"), invalid], [utf8("MGET"), utf8("a"), invalid],
-        ] {
-            #expect(throws: ClientCommandError("ERR value is not valid UTF-8")) {
-                try ClientCommand(arguments: arguments)
-            }
-        }
+        let every = (0...255).map { UInt8($0) }
+        #expect(try ClientCommand(arguments: [utf8("GET"), invalid]) == .get(key: ByteString(invalid)))
+        #expect(
+            try ClientCommand(arguments: [utf8("SET"), every, invalid])
+                == .write(.put(key: ByteString(every), value: ByteString(invalid))))
+        #expect(
+            try ClientCommand(arguments: [utf8("MGET"), utf8("a"), invalid])
+                == .mget(keys: ["a", ByteString(invalid)]))
+        #expect(
+            try ClientCommand(arguments: [utf8("APPEND"), every, every])
+                == .write(.append(key: ByteString(every), suffix: ByteString(every))))
         #expect(try ClientCommand(arguments: [utf8("PING"), invalid]) == .ping(message: invalid))
         #expect(try parse("SET", "ключ", "🙂") == .write(.put(key: "ключ", value: "🙂")))
+        var encoded: [UInt8] = []
+        RESPEncoder.encode(RESPValue(KVReply.value(ByteString(every), version: 1)), into: &encoded)
+        #expect(encoded == Array("$256\r\n".utf8) + every + Array("\r\n".utf8))
     }
 
     @Test func requestsThatAreNotArraysOfBulkStrings() throws {

@@ -19,7 +19,7 @@ import Testing
     }
 
     private func pairs(_ list: KeyValuePairs<String, String>) -> [KeyValuePair] {
-        list.map { KeyValuePair(key: $0.key, value: $0.value) }
+        list.map { KeyValuePair(key: ByteString($0.key), value: ByteString($0.value)) }
     }
 
     @Test func countersTakeACanonicalSigned64BitAmount() throws {

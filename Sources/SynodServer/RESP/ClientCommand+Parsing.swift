@@ -52,7 +52,7 @@ extension ClientCommand {
             try arguments.expect(count: 3..., name: "config|get")
             self = .configGet(
                 patterns: try (2..<arguments.count).map { i throws(ClientCommandError) in
-                    try arguments.string(i)
+                    String(decoding: try arguments.bytes(i), as: UTF8.self)
                 })
         case "select":
             try arguments.expect(count: 2...2)
@@ -352,19 +352,18 @@ private struct Arguments {
         return bytes
     }
 
-    /// The argument as text; keys and values must be UTF-8, the store holding `String`s.
-    func string(_ index: Int) throws(ClientCommandError) -> String {
-        guard let string = String(validating: try bytes(index), as: UTF8.self) else { throw .invalidUTF8 }
-        return string
+    /// A key or a value: any bytes, exactly as sent.
+    func string(_ index: Int) throws(ClientCommandError) -> ByteString {
+        ByteString(try bytes(index))
     }
 
-    func strings(from start: Int) throws(ClientCommandError) -> [String] {
+    func strings(from start: Int) throws(ClientCommandError) -> [ByteString] {
         try (start..<count).map { index throws(ClientCommandError) in try string(index) }
     }
 
     /// `nil` for the null bulk string (CAS's "absent"); the empty bulk string is the
     /// empty value, which a key can hold like any other.
-    func absentOrString(_ index: Int) throws(ClientCommandError) -> String? {
+    func absentOrString(_ index: Int) throws(ClientCommandError) -> ByteString? {
         guard values[index] != nil else { return nil }
         return try string(index)
     }

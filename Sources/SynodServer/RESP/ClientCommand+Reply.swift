@@ -32,3 +32,8 @@ extension RESPValue {
         }
     }
 }
+
+extension RESPValue {
+    /// A key or value as a bulk string of its exact bytes; `nil` is the null bulk string.
+    public static func bulk(_ value: ByteString?) -> RESPValue { .bulkString(value?.bytes) }
+}

@@ -9,9 +9,8 @@ import KV
 /// // .write(.putIf(key: "x", value: "5", exists: false))
 /// ```
 ///
-/// Keys and values are bytes on the wire, but the key-value store holds `String`s: a key
-/// or value that is not valid UTF-8 is refused with `ERR value is not valid UTF-8`, so
-/// binary values cannot be stored (a known limitation; the store would have to hold bytes).
+/// Keys and values are bytes, on the wire as in the store: any byte, `\r\n` and NUL
+/// included, round-trips unchanged.
 public enum ClientCommand: Hashable, Sendable {
     // MARK: Answered by the server itself.
 
@@ -45,13 +44,13 @@ public enum ClientCommand: Hashable, Sendable {
     // MARK: Reads, served at a linearizable read point.
 
     /// `GET key`: a bulk string, or the null bulk string when absent.
-    case get(key: String)
+    case get(key: ByteString)
     /// `MGET key...`: an array of bulk strings or nulls.
-    case mget(keys: [String])
+    case mget(keys: [ByteString])
     /// `EXISTS key...`: how many of the keys exist, a key counted as often as listed.
-    case exists(keys: [String])
+    case exists(keys: [ByteString])
     /// `STRLEN key`: the value's length in bytes, 0 when absent.
-    case strlen(key: String)
+    case strlen(key: ByteString)
     /// `DBSIZE`: how many keys there are.
     case dbsize
     /// `KEYS pattern`: the matching keys, sorted.
@@ -111,7 +110,6 @@ extension ClientCommandError {
     /// `DECRBY key -9223372036854775808`: the amount itself cannot be negated.
     public static let decrementOverflow = Self("ERR decrement would overflow")
     public static let invalidCursor = Self("ERR invalid cursor")
-    public static let invalidUTF8 = Self("ERR value is not valid UTF-8")
     public static let databaseOutOfRange = Self("ERR DB index is out of range")
     public static let unsupportedProtocol = Self("NOPROTO unsupported protocol version")
     public static let sessionExpired = Self(

@@ -17,7 +17,7 @@ enum ConfigParameters {
     static func reply(to patterns: [String]) -> RESPValue {
         let matchers = patterns.map { KeyPattern($0.lowercased()) }
         var reply: [RESPValue] = []
-        for parameter in all where matchers.contains(where: { $0.matches(parameter.name) }) {
+        for parameter in all where matchers.contains(where: { $0.matches(Array(parameter.name.utf8)) }) {
             reply += [.bulk(parameter.name), .bulk(parameter.value)]
         }
         return .array(reply)

@@ -4,19 +4,21 @@ import SynodCore
 /// Random values for property tests, drawn from a seeded generator so that a failure
 /// is replayed by its seed.
 extension SeededGenerator {
-    /// A few keys, so that random operations collide; some are not ASCII.
-    static let keys = ["a", "b", "c", "ключ", "🙂"]
-    private static let pieces = ["", "x", "y", "42", "é", "e\u{301}", "🙂", "\u{0}", " ", "ab"]
+    /// A few keys, so that random operations collide; some are not ASCII, one not UTF-8.
+    static let keys: [ByteString] = ["a", "b", "c", "ключ", "🙂", ByteString([0xFF, 0x0D, 0x0A])]
+    private static let pieces: [ByteString] = [
+        "", "x", "y", "42", "é", "e\u{301}", "🙂", "\u{0}", " ", "ab", ByteString([0xC3, 0x28]),
+    ]
 
     mutating func int(_ range: ClosedRange<Int>) -> Int { Int.random(in: range, using: &self) }
 
     mutating func pick<T>(_ choices: [T]) -> T { choices[int(0...(choices.count - 1))] }
 
-    mutating func string() -> String {
-        (0..<int(0...3)).map { _ in pick(Self.pieces) }.joined()
+    mutating func string() -> ByteString {
+        (0..<int(0...3)).map { _ in pick(Self.pieces) }.reduce("", +)
     }
 
-    mutating func optionalString() -> String? { chance(0.3) ? nil : string() }
+    mutating func optionalString() -> ByteString? { chance(0.3) ? nil : string() }
 
     /// Small, boundary and arbitrary integers: varints of every length.
     mutating func uint64() -> UInt64 {
@@ -28,7 +30,9 @@ extension SeededGenerator {
     }
 
     /// Integers as text, so that increments find numbers, non-numbers and overflow.
-    private static let numbers = ["0", "1", "-7", "42", "9223372036854775807", "-9223372036854775808", "+1", "007"]
+    private static let numbers: [ByteString] = [
+        "0", "1", "-7", "42", "9223372036854775807", "-9223372036854775808", "+1", "007",
+    ]
 
     mutating func int64() -> Int64 {
         chance(0.6) ? Int64(int(-3...3)) : pick([.max, .min, 1 << 62])
