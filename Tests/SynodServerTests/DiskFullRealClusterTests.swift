@@ -70,7 +70,7 @@ import Testing
 /// Three `synod serve` processes on loopback, each with its data directory on a tmpfs
 /// of its own, so that one server's disk can fill while the others' do not. `stop()`
 /// kills the servers, unmounts and removes everything, whatever happened before.
-final class TmpfsCluster {
+final class TmpfsCluster: ClientPortCluster {
     struct Node {
         var id: Int
         var peerPort: Int
@@ -159,9 +159,7 @@ final class TmpfsCluster {
         try? FileManager.default.removeItem(atPath: directory)
     }
 
-    func client(_ id: Int, timeout: TimeInterval = 1) -> RESPClient? {
-        try? RESPClient(host: "127.0.0.1", port: nodes[id - 1].clientPort, timeout: timeout)
-    }
+    func clientPort(_ id: Int) -> Int { nodes[id - 1].clientPort }
 
     /// SET through `id`: true when acknowledged, false on an error reply, nil when no answer.
     func set(on id: Int, _ key: String, _ value: String, timeout: TimeInterval = 2) -> Bool? {
@@ -169,18 +167,6 @@ final class TmpfsCluster {
             return nil
         }
         return reply == .simpleString("OK")
-    }
-
-    func status(_ id: Int) -> NodeStatus? {
-        guard let client = client(id), case .bulkString(let bytes?)? = try? client.call("SYNOD.STATUS") else {
-            return nil
-        }
-        return NodeStatus(String(decoding: bytes, as: UTF8.self))
-    }
-
-    /// The node that reports itself leader in the highest term, if any.
-    func leader() -> NodeStatus? {
-        ids.compactMap { status($0) }.filter { $0.role == "leader" }.max { $0.term < $1.term }
     }
 
     func metric(_ id: Int, _ name: String) -> Double? {

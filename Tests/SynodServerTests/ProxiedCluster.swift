@@ -7,7 +7,7 @@ import SynodTestSupport
 /// a firewall that drops packets does. The lower id dials, so server i names server
 /// j > i by the proxy of the link (i, j) and listens on its own address; the client and
 /// metrics ports are direct. Call `stop()` (in a `defer`).
-final class ProxiedCluster {
+final class ProxiedCluster: ClientPortCluster {
     struct Node {
         var id: Int
         var peerPort: Int
@@ -110,21 +110,7 @@ final class ProxiedCluster {
         try? FileManager.default.removeItem(atPath: directory)
     }
 
-    func client(_ id: Int, timeout: TimeInterval = 1) -> RESPClient? {
-        try? RESPClient(host: "127.0.0.1", port: node(id).clientPort, timeout: timeout)
-    }
-
-    func status(_ id: Int) -> NodeStatus? {
-        guard let client = client(id), case .bulkString(let bytes?)? = try? client.call("SYNOD.STATUS") else {
-            return nil
-        }
-        return NodeStatus(String(decoding: bytes, as: UTF8.self))
-    }
-
-    /// The node that reports itself leader in the highest term, if any.
-    func leader() -> NodeStatus? {
-        ids.compactMap { status($0) }.filter { $0.role == "leader" }.max { $0.term < $1.term }
-    }
+    func clientPort(_ id: Int) -> Int { node(id).clientPort }
 
     /// One sample of `id`'s metrics, or nil when the scrape fails or lacks it.
     func metric(_ id: Int, _ name: String, labels: [String: String] = [:]) -> Double? {

@@ -55,7 +55,7 @@ struct NodeStatus: Sendable, Equatable {
 /// A cluster of real `synod serve` processes, launched by `synod cluster start` in a
 /// fresh temporary directory on free loopback ports, as a user would launch one.
 /// Call `stop()` (in a `defer`) to end the processes and remove the directory.
-final class RealCluster {
+final class RealCluster: ClientPortCluster {
     struct Node: Sendable {
         var id: Int
         var pid: Int32
@@ -172,22 +172,7 @@ final class RealCluster {
         return Glibc.kill(pid, 0) != 0
     }
 
-    /// A fresh connection to `id`'s client port, or nil when it refuses.
-    func client(_ id: Int, timeout: TimeInterval = 1) -> RESPClient? {
-        try? RESPClient(host: "127.0.0.1", port: node(id).clientPort, timeout: timeout)
-    }
-
-    func status(_ id: Int) -> NodeStatus? {
-        guard let client = client(id), case .bulkString(let bytes?)? = try? client.call("SYNOD.STATUS") else {
-            return nil
-        }
-        return NodeStatus(String(decoding: bytes, as: UTF8.self))
-    }
-
-    /// The node that reports itself leader in the highest term among `candidates`, if any.
-    func leader(among candidates: [Int]? = nil) -> NodeStatus? {
-        (candidates ?? ids).compactMap { status($0) }.filter { $0.role == "leader" }.max { $0.term < $1.term }
-    }
+    func clientPort(_ id: Int) -> Int { node(id).clientPort }
 
     /// The last `lines` lines of each node's log, for failure messages.
     func logTails(lines: Int = 15) -> String {
@@ -239,4 +224,29 @@ func spawnSynod(_ binary: URL, _ arguments: [String], output: String, errors: St
         throw RealClusterError("cannot run \(binary.path): \(String(cString: strerror(spawned)))")
     }
     return pid
+}
+
+/// A cluster of real servers on loopback that a test reaches through their client ports.
+protocol ClientPortCluster {
+    var ids: [Int] { get }
+    func clientPort(_ id: Int) -> Int
+}
+
+extension ClientPortCluster {
+    /// A fresh connection to `id`'s client port, or nil when it refuses.
+    func client(_ id: Int, timeout: TimeInterval = 1) -> RESPClient? {
+        try? RESPClient(host: "127.0.0.1", port: clientPort(id), timeout: timeout)
+    }
+
+    func status(_ id: Int) -> NodeStatus? {
+        guard let client = client(id), case .bulkString(let bytes?)? = try? client.call("SYNOD.STATUS") else {
+            return nil
+        }
+        return NodeStatus(String(decoding: bytes, as: UTF8.self))
+    }
+
+    /// The node that reports itself leader in the highest term among `candidates`, if any.
+    func leader(among candidates: [Int]? = nil) -> NodeStatus? {
+        (candidates ?? ids).compactMap { status($0) }.filter { $0.role == "leader" }.max { $0.term < $1.term }
+    }
 }
